@@ -1,0 +1,135 @@
+// Extractor throughput beside its physical limit: a bare gumbo parse of the
+// same bytes in the same binary (issue: extractor >= 0.9x gumbo).
+//
+//   build/bench/extractor_bench --benchmark_repetitions=3
+//
+// BM_GumboParse            gumbo_parse with default options, then destroy
+// BM_GumboParseNoErrors    the same with max_errors = 0 (the faster peer)
+// BM_ExtractPage           charset decode + nesting guard + gumbo + link walk
+//                          + URL resolution + registrable-domain lookups
+// After the run it prints "extractor/gumbo throughput ratio" against the
+// faster gumbo variant.
+#include <gumbo.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "benchmark/benchmark.h"
+#include "corpus.h"
+#include "inlinks/core/url.h"
+#include "inlinks/crawler/extractor.h"
+
+namespace {
+
+const inlinks::bench::Corpus& TheCorpus() {
+  static const inlinks::bench::Corpus corpus = inlinks::bench::LoadCorpus();
+  return corpus;
+}
+
+void Report(benchmark::State& state, size_t pages, size_t bytes, size_t links) {
+  state.SetItemsProcessed(static_cast<int64_t>(pages));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.counters["pages_per_s"] =
+      benchmark::Counter(static_cast<double>(pages), benchmark::Counter::kIsRate);
+  if (links > 0) {
+    state.counters["links_per_s"] =
+        benchmark::Counter(static_cast<double>(links), benchmark::Counter::kIsRate);
+  }
+}
+
+void GumboParse(benchmark::State& state, int max_errors) {
+  const auto& corpus = TheCorpus();
+  if (corpus.pages.empty()) {
+    state.SkipWithError("no HTML corpus: apt-get install libboost1.81-doc");
+    return;
+  }
+  GumboOptions options = kGumboDefaultOptions;
+  options.max_errors = max_errors;
+  size_t i = 0, pages = 0, bytes = 0;
+  for (auto _ : state) {
+    const auto& page = corpus.pages[i++ % corpus.pages.size()];
+    GumboOutput* out = gumbo_parse_with_options(&options, page.body.data(), page.body.size());
+    benchmark::DoNotOptimize(out->root);
+    gumbo_destroy_output(&options, out);
+    ++pages;
+    bytes += page.body.size();
+  }
+  Report(state, pages, bytes, 0);
+}
+
+void BM_GumboParse(benchmark::State& state) { GumboParse(state, -1); }
+void BM_GumboParseNoErrors(benchmark::State& state) { GumboParse(state, 0); }
+
+void BM_ExtractPage(benchmark::State& state) {
+  const auto& corpus = TheCorpus();
+  if (corpus.pages.empty()) {
+    state.SkipWithError("no HTML corpus: apt-get install libboost1.81-doc");
+    return;
+  }
+  std::vector<inlinks::core::Url> urls;
+  for (const auto& p : corpus.pages) urls.push_back(inlinks::core::ParseUrl(p.url).value());
+  size_t i = 0, pages = 0, bytes = 0, links = 0;
+  for (auto _ : state) {
+    size_t k = i++ % corpus.pages.size();
+    const auto& page = corpus.pages[k];
+    auto out = inlinks::crawler::ExtractPage(page.body, "text/html", urls[k]);
+    if (!out.ok()) {
+      state.SkipWithError(std::string(out.status().message()).c_str());
+      return;
+    }
+    links += out->links.size();
+    ++pages;
+    bytes += page.body.size();
+  }
+  Report(state, pages, bytes, links);
+}
+
+BENCHMARK(BM_GumboParse)->MinTime(2.0);
+BENCHMARK(BM_GumboParseNoErrors)->MinTime(2.0);
+BENCHMARK(BM_ExtractPage)->MinTime(2.0);
+
+// Keeps the mean bytes/s of each benchmark for the ratio line.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.error_occurred || run.run_type == Run::RT_Aggregate) continue;
+      auto it = run.counters.find("bytes_per_second");
+      if (it == run.counters.end()) continue;
+      auto& [sum, n] = rates_[run.run_name.function_name];
+      sum += it->second.value;
+      ++n;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  double Mean(const std::string& name) const {
+    auto it = rates_.find(name);
+    return it == rates_.end() || it->second.second == 0
+               ? 0
+               : it->second.first / it->second.second;
+  }
+
+ private:
+  std::map<std::string, std::pair<double, int>> rates_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  const auto& corpus = TheCorpus();
+  std::printf("corpus: %s, %zu pages, %.1f MB\n", corpus.source.c_str(), corpus.pages.size(),
+              corpus.bytes / 1e6);
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  double gumbo = std::max(reporter.Mean("BM_GumboParse"), reporter.Mean("BM_GumboParseNoErrors"));
+  double extract = reporter.Mean("BM_ExtractPage");
+  if (gumbo > 0 && extract > 0) {
+    std::printf("gumbo (faster variant): %.1f MB/s, extractor: %.1f MB/s, "
+                "extractor/gumbo throughput ratio: %.3f\n",
+                gumbo / 1e6, extract / 1e6, extract / gumbo);
+  }
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,174 @@
+// inlinks: the command-line tool. Subcommands so far:
+//
+//   inlinks extract [--base-url URL] [--content-type TYPE] [--summary] PATH...
+//       Runs the link extractor over HTML files (a directory is walked for
+//       *.htm/*.html). Each file's URL is --base-url joined with its path
+//       relative to the argument it was found under (default base
+//       http://localhost/). Prints one JSON object per page, then a summary
+//       line on stderr.
+//
+// Later issues add crawl/query/admin subcommands (see README.md).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "inlinks/core/records.h"
+#include "inlinks/core/url.h"
+#include "inlinks/crawler/extractor.h"
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: inlinks extract [--base-url URL] [--content-type TYPE] [--summary] PATH...\n"
+    "  Extracts every link of the HTML files at PATH (files or directories)\n"
+    "  and prints one JSON object per page.\n"
+    "  --base-url URL       URL of the directory given (default http://localhost/)\n"
+    "  --content-type TYPE  Content-Type header to assume (default text/html)\n"
+    "  --summary            print only the summary line\n";
+
+json::object PageToJson(const inlinks::core::Page& page) {
+  json::object o;
+  o["url"] = page.url;
+  o["title"] = page.title;
+  o["canonical"] = page.canonical;
+  o["encoding"] = page.encoding;
+  o["meta_robots"] = page.meta_robots;
+  o["links_internal"] = page.internal_links;
+  o["links_external"] = page.external_links;
+  o["links_total"] = page.total_links;
+  o["skipped_hrefs"] = page.skipped_hrefs;
+  o["truncated"] = page.truncation != inlinks::core::Truncation::kNone;
+  json::array links;
+  for (const auto& l : page.links) {
+    json::object lo;
+    lo["pos"] = l.position;
+    lo["tag"] = std::string(inlinks::core::LinkTagName(l.tag));
+    lo["target"] = l.target;
+    lo["anchor"] = l.anchor;
+    lo["nofollow"] = l.nofollow();
+    if (l.ugc()) lo["ugc"] = true;
+    if (l.sponsored()) lo["sponsored"] = true;
+    lo["internal"] = l.internal;
+    links.push_back(std::move(lo));
+  }
+  o["links"] = std::move(links);
+  return o;
+}
+
+bool IsHtmlFile(const fs::path& p) {
+  std::string ext = p.extension().string();
+  return ext == ".html" || ext == ".htm" || ext == ".xhtml";
+}
+
+int Extract(const std::vector<std::string>& args) {
+  std::string base_url = "http://localhost/";
+  std::string content_type = "text/html";
+  bool summary_only = false;
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if ((a == "--base-url" || a == "--content-type") && i + 1 < args.size()) {
+      (a == "--base-url" ? base_url : content_type) = args[++i];
+    } else if (a == "--summary") {
+      summary_only = true;
+    } else if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "inlinks extract: unknown option '%s'\n%s", a.c_str(), kUsage);
+      return 2;
+    } else {
+      paths.push_back(a);
+    }
+  }
+  if (paths.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  if (base_url.empty() || base_url.back() != '/') base_url += '/';
+  auto base = inlinks::core::ParseUrl(base_url);
+  if (!base.ok()) {
+    std::fprintf(stderr, "inlinks extract: bad --base-url: %s\n",
+                 std::string(base.status().message()).c_str());
+    return 2;
+  }
+
+  size_t pages = 0, links = 0, bytes = 0, failures = 0;
+  auto start = std::chrono::steady_clock::now();
+  auto one = [&](const fs::path& file, const fs::path& root) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "inlinks extract: cannot read %s\n", file.c_str());
+      ++failures;
+      return;
+    }
+    std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    fs::path rel = fs::is_directory(root) ? file.lexically_relative(root) : file.filename();
+    auto url = inlinks::core::ResolveUrl(*base, rel.generic_string());
+    if (!url.ok()) {
+      std::fprintf(stderr, "inlinks extract: %s: %s\n", file.c_str(),
+                   std::string(url.status().message()).c_str());
+      ++failures;
+      return;
+    }
+    auto page = inlinks::crawler::ExtractPage(body, content_type, *url);
+    if (!page.ok()) {
+      std::fprintf(stderr, "inlinks extract: %s: %s\n", file.c_str(),
+                   std::string(page.status().message()).c_str());
+      ++failures;
+      return;
+    }
+    ++pages;
+    links += page->links.size();
+    bytes += body.size();
+    if (!summary_only) std::cout << json::serialize(PageToJson(*page)) << '\n';
+  };
+  for (const std::string& p : paths) {
+    fs::path root(p);
+    std::error_code ec;
+    if (fs::is_directory(root, ec)) {
+      std::vector<fs::path> files;
+      for (auto it = fs::recursive_directory_iterator(root, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file() && IsHtmlFile(it->path())) files.push_back(it->path());
+      }
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) one(f, root);
+    } else {
+      one(root, root);
+    }
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr,
+               "inlinks extract: %zu pages, %zu links, %.1f MB in %.2f s "
+               "(%.0f pages/s, %.1f MB/s), %zu failures\n",
+               pages, links, bytes / 1e6, secs, pages / (secs > 0 ? secs : 1),
+               bytes / 1e6 / (secs > 0 ? secs : 1), failures);
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "extract") return Extract(args);
+  std::fprintf(stderr, "inlinks: unknown command '%s'\n%s", command.c_str(), kUsage);
+  return 2;
+}
