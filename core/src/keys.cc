@@ -31,11 +31,12 @@ std::string HostKey(std::string_view host) {
     key.push_back('.');
     return key;
   }
-  // Labels from the right; a trailing dot names the same host.
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  // Labels from the right. A trailing dot names the same host as without
+  // it ("example.com." is "example.com"), unless nothing would be left.
+  if (host.size() > 1 && host.back() == '.') host.remove_suffix(1);
   size_t end = host.size();
-  while (end > 0) {
-    size_t dot = host.rfind('.', end - 1);
+  while (true) {
+    size_t dot = end == 0 ? std::string_view::npos : host.rfind('.', end - 1);
     size_t start = dot == std::string_view::npos ? 0 : dot + 1;
     key.append(host.substr(start, end - start));
     key.push_back('.');

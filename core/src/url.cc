@@ -67,8 +67,9 @@ inline bool IsUnreserved(unsigned char c) {
 
 constexpr char kUpperHex[] = "0123456789ABCDEF";
 
-// WHATWG percent-encode sets (https://url.spec.whatwg.org/#percent-encoded-bytes)
-// as 256-entry tables: true means "encode this byte".
+// WHATWG percent-encode sets
+// (https://url.spec.whatwg.org/#percent-encoded-bytes) as 256-entry tables:
+// true means "encode this byte".
 using EncodeSet = std::array<bool, 256>;
 
 constexpr EncodeSet MakeSet(std::string_view extra) {
@@ -82,8 +83,9 @@ constexpr EncodeSet kSpecialQuerySet = MakeSet(" \"#<>'");
 constexpr EncodeSet kPathSet = MakeSet(" \"#<>?^`{}");
 constexpr EncodeSet kUserinfoSet = MakeSet(" \"#<>?^`{}/:;=@[\\]|");
 
-// Forbidden domain code points (https://url.spec.whatwg.org/#forbidden-domain-code-point),
-// ASCII only; non-ASCII never survives domain-to-ASCII.
+// Forbidden domain code points
+// (https://url.spec.whatwg.org/#forbidden-domain-code-point), ASCII only;
+// non-ASCII never survives domain-to-ASCII.
 constexpr std::array<bool, 128> MakeForbiddenDomain() {
   std::array<bool, 128> set{};
   for (int c = 0; c <= 0x20; ++c) set[c] = true;
@@ -99,9 +101,9 @@ absl::string_view AV(std::string_view s) { return {s.data(), s.size()}; }
 absl::Status Invalid(std::string_view what, std::string_view input) {
   constexpr size_t kShown = 80;
   std::string shown = absl::CHexEscape(AV(input.substr(0, kShown)));
-  return absl::InvalidArgumentError(absl::StrCat(
-      "invalid URL: ", AV(what), " in \"", shown,
-      input.size() > kShown ? "...\"" : "\""));
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid URL: ", AV(what), " in \"", shown,
+                   input.size() > kShown ? "...\"" : "\""));
 }
 
 // Appends `in` percent-encoded with `set`. With `normalize`, existing %XX
@@ -201,9 +203,9 @@ bool ParseIpv4(std::string_view host, std::string& out) {
   while (true) {
     if (n == 4) return false;
     size_t dot = host.find('.', start);
-    std::string_view part = host.substr(
-        start, dot == std::string_view::npos ? std::string_view::npos
-                                             : dot - start);
+    std::string_view part = host.substr(start, dot == std::string_view::npos
+                                                   ? std::string_view::npos
+                                                   : dot - start);
     if (!ParseIpv4Number(part, parts[n])) return false;
     ++n;
     if (dot == std::string_view::npos) break;
@@ -228,7 +230,8 @@ bool ParseIpv6(std::string_view inner, std::string& out) {
   if (!parsed.has_value()) return false;
   auto bytes = parsed->to_bytes();
   uint16_t pieces[8];
-  for (int i = 0; i < 8; ++i) pieces[i] = (bytes[2 * i] << 8) | bytes[2 * i + 1];
+  for (int i = 0; i < 8; ++i)
+    pieces[i] = (bytes[2 * i] << 8) | bytes[2 * i + 1];
   int best = -1, best_len = 1;
   for (int i = 0; i < 8;) {
     if (pieces[i] != 0) {
@@ -329,6 +332,8 @@ bool DomainToAscii(std::string_view domain, std::string& out) {
 }  // namespace
 
 // Builds Url values; the only code that writes Url's private fields.
+// One parse per instance; not thread-safe (ParseUrl/ResolveUrl make a fresh
+// one per call).
 class UrlBuilder {
  public:
   UrlBuilder(const Url* base, const UrlOptions& options)
@@ -339,15 +344,16 @@ class UrlBuilder {
  private:
   absl::Status ParseAuthorityAndRest(std::string_view rest);
   absl::Status AppendHost(std::string_view raw_host);
-  // Path/query/fragment; `rest` starts at the path (or at '?' / '#').
-  // When `relative_path` the path is merged with the already written one.
+  // Path, query and fragment; `rest` starts at the path (or at '?' / '#').
+  // With `path_from_base` the path is relative: it starts from the base
+  // path minus its last segment (WHATWG "shorten").
   void ParsePathQueryFragment(std::string_view rest, bool path_from_base);
   void ParsePath(std::string_view path);
   void ParseQueryFragment(std::string_view rest);
   void CopyBaseAuthority();
   void CopyBasePath();
 
-  const Url* base_;
+  const Url* base_;  // nullptr: no base; otherwise an http(s) Url
   const UrlOptions& options_;
   std::string_view input_;  // cleaned input, for error messages
   Url url_;
@@ -405,9 +411,9 @@ absl::StatusOr<Url> UrlBuilder::Parse(std::string_view raw) {
       } else {
         std::string lower(scheme.substr(0, 32));
         for (char& c : lower) c = ToLowerAscii(c);
-        return absl::InvalidArgumentError(
-            absl::StrCat("invalid URL: unsupported scheme \"",
-                         absl::CHexEscape(AV(lower)), "\" (only http and https)"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid URL: unsupported scheme \"", absl::CHexEscape(AV(lower)),
+            "\" (only http and https)"));
       }
       has_scheme = true;
       pos = i + 1;
@@ -618,7 +624,8 @@ absl::Status UrlBuilder::AppendHost(std::string_view raw) {
   }
   if (EndsInANumber(host)) {
     std::string dotted;
-    if (!ParseIpv4(host, dotted)) return Invalid("invalid IPv4 address", input_);
+    if (!ParseIpv4(host, dotted))
+      return Invalid("invalid IPv4 address", input_);
     out_.resize(host_start);
     out_.append(dotted);
     url_.host_is_ip_ = true;
@@ -694,9 +701,8 @@ void UrlBuilder::ParseQueryFragment(std::string_view rest) {
   if (rest.empty()) return;
   size_t hash = rest.find('#');
   if (rest[0] == '?') {
-    std::string_view q = rest.substr(1, hash == std::string_view::npos
-                                            ? std::string_view::npos
-                                            : hash - 1);
+    std::string_view q = rest.substr(
+        1, hash == std::string_view::npos ? std::string_view::npos : hash - 1);
     out_.push_back('?');
     url_.query_pos_ = static_cast<uint32_t>(out_.size());
     AppendEncoded(q, kSpecialQuerySet, options_.normalize_percent, out_);
@@ -730,8 +736,8 @@ std::string_view Url::query() const {
   return std::string_view(href_).substr(query_pos_, query_len_);
 }
 std::string_view Url::PathAndQuery() const {
-  size_t end = query_len_ == kNone ? path_pos_ + path_len_
-                                   : query_pos_ + query_len_;
+  size_t end =
+      query_len_ == kNone ? path_pos_ + path_len_ : query_pos_ + query_len_;
   return std::string_view(href_).substr(path_pos_, end - path_pos_);
 }
 std::string_view Url::fragment() const {

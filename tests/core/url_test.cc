@@ -119,7 +119,8 @@ TEST(Url, Whatwg_HostParsing_Idna) {
   EXPECT_EQ(Norm("http://b%C3%BCcher.de/"), "http://xn--bcher-kva.de/");
   EXPECT_EQ(Norm("http://xn--bcher-kva.de/"), "http://xn--bcher-kva.de/");
   EXPECT_EQ(Norm("http://XN--BCHER-KVA.de/"), "http://xn--bcher-kva.de/");
-  EXPECT_EQ(Norm("http://faß.de/"), "http://xn--fa-hia.de/");  // nontransitional
+  EXPECT_EQ(Norm("http://faß.de/"),
+            "http://xn--fa-hia.de/");  // nontransitional
   EXPECT_EQ(Norm("http://例え.テスト/"), "http://xn--r8jz45g.xn--zckzah/");
   // An ASCII host is only lower-cased, even with an invalid "xn--" label;
   // in a non-ASCII host every label is validated.
@@ -129,7 +130,7 @@ TEST(Url, Whatwg_HostParsing_Idna) {
             "http://a.b.c.d/");  // UTS #46 dots
   EXPECT_EQ(Norm("http://ＡＢ.com/"), "http://ab.com/");
   EXPECT_EQ(Norm("http://-x.bücher/"), "http://-x.xn--bcher-kva/");
-  EXPECT_TRUE(Rejected("http://☃.net/"));  // IDNA2008: snowman
+  EXPECT_TRUE(Rejected("http://☃.net/"));           // IDNA2008: snowman
   EXPECT_TRUE(Rejected("https://abc%FEdef.org/"));  // not UTF-8
   EXPECT_TRUE(Rejected("http://\xff\xfe/"));
 }
@@ -160,10 +161,12 @@ TEST(Url, Whatwg_HostParsing_Ipv4NumberForms) {
 // https://url.spec.whatwg.org/#concept-ipv6-serializer
 TEST(Url, Whatwg_HostParsing_Ipv6) {
   EXPECT_EQ(Norm("http://[0:0:0:0:0:0:0:1]/"), "http://[::1]/");
-  EXPECT_EQ(Norm("http://[2001:DB8:0:0:1:0:0:1]/"), "http://[2001:db8::1:0:0:1]/");
+  EXPECT_EQ(Norm("http://[2001:DB8:0:0:1:0:0:1]/"),
+            "http://[2001:db8::1:0:0:1]/");
   EXPECT_EQ(Norm("http://[1:0:0:2::3:0]/"), "http://[1::2:0:0:3:0]/");
   EXPECT_EQ(Norm("http://[::ffff:192.168.0.1]/"), "http://[::ffff:c0a8:1]/");
-  EXPECT_EQ(Norm("http://[1:2:3:4:5:6:7:8]:81/"), "http://[1:2:3:4:5:6:7:8]:81/");
+  EXPECT_EQ(Norm("http://[1:2:3:4:5:6:7:8]:81/"),
+            "http://[1:2:3:4:5:6:7:8]:81/");
   EXPECT_EQ(Norm("http://[::]/"), "http://[::]/");
   EXPECT_TRUE(Rejected("http://[::1/"));
   EXPECT_TRUE(Rejected("http://[:::1]/"));
@@ -282,23 +285,39 @@ TEST(Url, Rfc3986_5_4_ResolveExamples) {
   struct Case {
     std::string_view ref, want;
   } cases[] = {
-      {"g", "http://a/b/c/g"},           {"./g", "http://a/b/c/g"},
-      {"g/", "http://a/b/c/g/"},         {"/g", "http://a/g"},
-      {"//g", "http://g/"},              {"?y", "http://a/b/c/d;p?y"},
-      {"g?y", "http://a/b/c/g?y"},       {"#s", "http://a/b/c/d;p?q"},
-      {"g#s", "http://a/b/c/g"},         {";x", "http://a/b/c/;x"},
-      {"", "http://a/b/c/d;p?q"},        {".", "http://a/b/c/"},
-      {"./", "http://a/b/c/"},           {"..", "http://a/b/"},
-      {"../", "http://a/b/"},            {"../g", "http://a/b/g"},
-      {"../..", "http://a/"},            {"../../g", "http://a/g"},
-      {"../../../g", "http://a/g"},      {"/./g", "http://a/g"},
-      {"/../g", "http://a/g"},           {"g.", "http://a/b/c/g."},
-      {".g", "http://a/b/c/.g"},         {"g..", "http://a/b/c/g.."},
-      {"..g", "http://a/b/c/..g"},       {"./../g", "http://a/b/g"},
+      {"g", "http://a/b/c/g"},
+      {"./g", "http://a/b/c/g"},
+      {"g/", "http://a/b/c/g/"},
+      {"/g", "http://a/g"},
+      {"//g", "http://g/"},
+      {"?y", "http://a/b/c/d;p?y"},
+      {"g?y", "http://a/b/c/g?y"},
+      {"#s", "http://a/b/c/d;p?q"},
+      {"g#s", "http://a/b/c/g"},
+      {";x", "http://a/b/c/;x"},
+      {"", "http://a/b/c/d;p?q"},
+      {".", "http://a/b/c/"},
+      {"./", "http://a/b/c/"},
+      {"..", "http://a/b/"},
+      {"../", "http://a/b/"},
+      {"../g", "http://a/b/g"},
+      {"../..", "http://a/"},
+      {"../../g", "http://a/g"},
+      {"../../../g", "http://a/g"},
+      {"/./g", "http://a/g"},
+      {"/../g", "http://a/g"},
+      {"g.", "http://a/b/c/g."},
+      {".g", "http://a/b/c/.g"},
+      {"g..", "http://a/b/c/g.."},
+      {"..g", "http://a/b/c/..g"},
+      {"./../g", "http://a/b/g"},
       {"g;x=1/./y", "http://a/b/c/g;x=1/y"},
-      {"g;x=1/../y", "http://a/b/c/y"},  {"g?y/./x", "http://a/b/c/g?y/./x"},
-      {"http:g", "http://a/b/c/g"},      {"\\\\g\\h", "http://g/h"},
-      {"https://x/", "https://x/"},      {"  /sp ace ", "http://a/sp%20ace"},
+      {"g;x=1/../y", "http://a/b/c/y"},
+      {"g?y/./x", "http://a/b/c/g?y/./x"},
+      {"http:g", "http://a/b/c/g"},
+      {"\\\\g\\h", "http://g/h"},
+      {"https://x/", "https://x/"},
+      {"  /sp ace ", "http://a/sp%20ace"},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(Resolve(base, c.ref), c.want) << "ref: " << c.ref;
@@ -319,14 +338,14 @@ TEST(Url, Rfc3986_5_4_ResolveExamples) {
 
 TEST(Url, Resolve_RejectsOtherSchemes) {
   ASSERT_OK_AND_ASSIGN(Url b, ParseUrl("http://a/b"));
-  for (std::string_view ref : {"mailto:x@y.z", "javascript:void(0)",
-                               "data:,x", "ftp://a/", "tel:+123"}) {
-    EXPECT_THAT(ResolveUrl(b, ref),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr("unsupported scheme")))
+  for (std::string_view ref : {"mailto:x@y.z", "javascript:void(0)", "data:,x",
+                               "ftp://a/", "tel:+123"}) {
+    EXPECT_THAT(ResolveUrl(b, ref), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("unsupported scheme")))
         << ref;
   }
-  EXPECT_THAT(ResolveUrl(b, "//"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ResolveUrl(b, "//"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ResolveUrl(b, "http://a:99999/"),
               StatusIs(absl::StatusCode::kInvalidArgument));
   // A default-constructed base behaves as no base.
@@ -369,12 +388,82 @@ TEST(Url, Robustness_HugeAndBinaryInput) {
   }
 }
 
+// Checks the offsets of `u` against its href.
+void ExpectConsistent(const Url& u, std::string_view what) {
+  const std::string& h = u.href();
+  std::string rebuilt = std::string(u.scheme()) + "://";
+  size_t host_at = h.find(u.host(), rebuilt.size());
+  ASSERT_NE(host_at, std::string::npos) << what;
+  EXPECT_TRUE(u.scheme() == "http" || u.scheme() == "https") << what;
+  EXPECT_FALSE(u.host().empty()) << what;
+  ASSERT_FALSE(u.path().empty()) << what;
+  EXPECT_EQ(u.path()[0], '/') << what;
+  EXPECT_NE(u.EffectivePort(), 0) << what;
+  std::string tail = std::string(u.PathAndQuery());
+  if (u.has_fragment()) tail += "#" + std::string(u.fragment());
+  EXPECT_TRUE(h.size() >= tail.size() &&
+              h.compare(h.size() - tail.size(), tail.size(), tail) == 0)
+      << what << " href " << h;
+  if (u.has_query()) {
+    EXPECT_EQ(u.PathAndQuery(),
+              std::string(u.path()) + "?" + std::string(u.query()))
+        << what;
+  }
+}
+
+// Random inputs over an alphabet of URL-significant bytes: never crash;
+// every accepted URL has consistent parts and reparses to itself.
+TEST(Url, Robustness_RandomInputsAreIdempotent) {
+  static constexpr std::string_view kAlphabet[] = {
+      "/",  "\\",   "?",    "#",  "%",    "%2e", "%2F",   "%41",
+      ".",  "..",   ":",    "@",  "[",    "]",   "::",    "0x",
+      "1",  "0",    "a",    "B",  "xn--", " ",   "\t",    "\x01",
+      "ü",  "\xff", "\x00", "。", "'",    "^",   "http:", "https://",
+      "//", "8080", "~",    "=",  "&",    "{",   "|",     "255"};
+  ASSERT_OK_AND_ASSIGN(Url base, ParseUrl("http://base.example/dir/page?q"));
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&state]() {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  int accepted = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string in = (i % 3 == 0) ? "" : (i % 3 == 1 ? "http://" : "https://");
+    int parts = static_cast<int>(next() % 12);
+    for (int k = 0; k < parts; ++k) {
+      in += kAlphabet[next() % std::size(kAlphabet)];
+    }
+    for (const UrlOptions& o : {UrlOptions{}, kWhatwg}) {
+      for (int resolve = 0; resolve < 2; ++resolve) {
+        absl::StatusOr<Url> u =
+            resolve ? ResolveUrl(base, in, o) : ParseUrl(in, o);
+        if (!u.ok()) {
+          EXPECT_EQ(u.status().code(), absl::StatusCode::kInvalidArgument);
+          continue;
+        }
+        ++accepted;
+        ExpectConsistent(*u, in);
+        absl::StatusOr<Url> again = ParseUrl(u->href(), o);
+        ASSERT_TRUE(again.ok()) << "input " << in << " href " << u->href();
+        EXPECT_EQ(again->href(), u->href()) << "input " << in;
+      }
+    }
+  }
+  EXPECT_GT(accepted, 1000);
+}
+
 TEST(Url, Speed_TypicalResolution) {
-  ASSERT_OK_AND_ASSIGN(Url base,
-                       ParseUrl("https://www.example.com/news/2024/index.html"));
+  ASSERT_OK_AND_ASSIGN(
+      Url base, ParseUrl("https://www.example.com/news/2024/index.html"));
   const std::vector<std::string_view> refs = {
-      "/about/team.html", "../archive/2023/", "article-123.html?ref=home",
-      "https://cdn.example.net/img/logo.png", "#top", "//other.org/x"};
+      "/about/team.html",
+      "../archive/2023/",
+      "article-123.html?ref=home",
+      "https://cdn.example.net/img/logo.png",
+      "#top",
+      "//other.org/x"};
   constexpr int kIters = 20000;
   size_t total = 0;
   auto start = std::chrono::steady_clock::now();

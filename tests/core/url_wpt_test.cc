@@ -113,8 +113,8 @@ std::string SchemeOf(std::string_view input) {
     char c = input[i];
     if (c == '\t' || c == '\n' || c == '\r') continue;
     if (c == ':') return s;
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' ||
-          c == '-' || c == '.')) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' ||
+          c == '.')) {
       return "";
     }
     s.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
@@ -122,7 +122,8 @@ std::string SchemeOf(std::string_view input) {
   return "";
 }
 
-absl::StatusOr<Url> ParseWithBase(std::string_view input, const json::value* base,
+absl::StatusOr<Url> ParseWithBase(std::string_view input,
+                                  const json::value* base,
                                   const UrlOptions& opts) {
   if (base == nullptr || base->is_null()) return ParseUrl(input, opts);
   absl::StatusOr<Url> b = ParseUrl(std::string(base->as_string()), opts);
@@ -156,9 +157,9 @@ TEST(UrlWpt, UrlTestData) {
     }
     bool failure = o.contains("failure") && o.at("failure").as_bool();
     absl::StatusOr<Url> got = ParseWithBase(input, base, kWhatwg);
-    std::string where = "input=\"" + Show(input) + "\" base=" +
-                        (base_scheme.empty()
-                             ? std::string("null")
+    std::string where =
+        "input=\"" + Show(input) + "\" base=" +
+        (base_scheme.empty() ? std::string("null")
                              : "\"" + std::string(base->as_string()) + "\"");
     auto excl = WptExclusions().find(input);
     bool is_excluded = excl != WptExclusions().end();
@@ -199,15 +200,16 @@ TEST(UrlWpt, UrlTestData) {
                   search)
             << where;
         std::string port(o.at("port").as_string());
-        EXPECT_EQ(got->port() == 0 ? std::string() : std::to_string(got->port()),
-                  port)
+        EXPECT_EQ(
+            got->port() == 0 ? std::string() : std::to_string(got->port()),
+            port)
             << where;
       }
       if (!pass && !is_excluded) {
-        unexpected.push_back(
-            "mismatch " + where + " want \"" + Show(want) + "\" got " +
-            (got.ok() ? "\"" + Show(got->href()) + "\""
-                      : std::string(got.status().message())));
+        unexpected.push_back("mismatch " + where + " want \"" + Show(want) +
+                             "\" got " +
+                             (got.ok() ? "\"" + Show(got->href()) + "\""
+                                       : std::string(got.status().message())));
       }
     } else {
       // Valid URL of another scheme: we must reject it as unsupported.
@@ -274,8 +276,8 @@ TEST(UrlWpt, ToAscii) {
                     : std::string(got.status().message())));
     }
   }
-  std::cout << "WPT toascii: " << pass_count << "/" << total
-            << " hosts match (" << ToAsciiExclusions().size()
+  std::cout << "WPT toascii: " << pass_count << "/" << total << " hosts match ("
+            << ToAsciiExclusions().size()
             << " documented libidn2 divergences)\n";
   for (const std::string& u : unexpected) ADD_FAILURE() << u;
 }
@@ -313,14 +315,16 @@ std::vector<std::vector<std::string>> ReadCsv(std::string_view relative) {
 // docs/url.md, section "crawler-commons".
 const std::map<std::string, std::string>& WeirdExclusions() {
   static const auto* m = new std::map<std::string, std::string>{
-      // Group "path-slashes": empty path segments are kept: a//b and a/b may be different resources (WHATWG and RFC 3986 keep them).
+      // Group "path-slashes": empty path segments are kept: a//b and a/b may be
+      // different resources (WHATWG and RFC 3986 keep them).
       {"http://foo.com//aa/bb/foo.html", "path-slashes"},
       {"http://foo.com/aa//bb/foo.html", "path-slashes"},
       {"http://foo.com/aa/bb//foo.html", "path-slashes"},
       {"http://foo.com//aa//bb//foo.html", "path-slashes"},
       {"http://foo.com////aa////bb//foo.html", "path-slashes"},
       {"http://foo.com////aa////bb////foo.html", "path-slashes"},
-      // Group "query-set": WHATWG special-query encode set: [ ] ^ ` | stay raw in the query, as browsers send them.
+      // Group "query-set": WHATWG special-query encode set: [ ] ^ ` | stay raw
+      // in the query, as browsers send them.
       {"http://x.com/?x[y]=1", "query-set"},
       {"http://www.example.com/a/c/../b/search?q=foobar^", "query-set"},
       {"http://www.example.com/a/c/../b/search?q=foobar`", "query-set"},
@@ -332,17 +336,24 @@ const std::map<std::string, std::string>& WeirdExclusions() {
       {"file:/path/index.html", "scheme"},
       {"file:/var/www/html/////./bar/index.html", "scheme"},
       {"file:/var/www/html/foo/../bar/index.html", "scheme"},
-      // Group "hostless": an http URL without a host is invalid (WHATWG failure), not "http:/".
+      // Group "hostless": an http URL without a host is invalid (WHATWG
+      // failure), not "http:/".
       {"http:////", "hostless"},
       {"http:///////", "hostless"},
-      // Group "empty-query": an empty query "?" is kept (RFC 3986 6.2.3: delimiters of empty components are not removed; Url::has_query() tells them apart).
+      // Group "empty-query": an empty query "?" is kept (RFC 3986 6.2.3:
+      // delimiters of empty components are not removed; Url::has_query() tells
+      // them apart).
       {"http://example.com?", "empty-query"},
       {"http://example.com/?", "empty-query"},
-      // Group "no-scheme": a scheme-less string is a relative reference: ResolveUrl it against a base, ParseUrl does not guess http://.
+      // Group "no-scheme": a scheme-less string is a relative reference:
+      // ResolveUrl it against a base, ParseUrl does not guess http://.
       {"foo.com/index.html", "no-scheme"},
-      // Group "trailing-dot": the host's trailing dot is kept: "example.org." is a different host name for TLS and virtual hosting (WHATWG keeps it).
+      // Group "trailing-dot": the host's trailing dot is kept: "example.org."
+      // is a different host name for TLS and virtual hosting (WHATWG keeps it).
       {"https://www.example.org./", "trailing-dot"},
-      // Group "query-sort": query parameters are neither sorted nor rewritten (order, "b=" vs "b" and empty parameters can matter to the application).
+      // Group "query-sort": query parameters are neither sorted nor rewritten
+      // (order, "b=" vs "b" and empty parameters can matter to the
+      // application).
       {"http://example.com/?b=1&a=1", "query-sort"},
       {"http://foo.com/foo.html?b=1&a=1", "query-sort"},
       {"http://foo.com/index?b=2&a=1", "query-sort"},
@@ -377,10 +388,10 @@ TEST(UrlCrawlerCommons, WeirdToNormalizedUrls) {
       ++excluded;
       EXPECT_FALSE(pass) << "excluded case now passes: " << Show(input);
     } else if (!pass) {
-      unexpected.push_back(
-          "weird \"" + Show(input) + "\" want \"" + Show(want) + "\" got " +
-          (got.ok() ? "\"" + Show(got->href()) + "\""
-                    : std::string(got.status().message())));
+      unexpected.push_back("weird \"" + Show(input) + "\" want \"" +
+                           Show(want) + "\" got " +
+                           (got.ok() ? "\"" + Show(got->href()) + "\""
+                                     : std::string(got.status().message())));
     }
   }
   std::cout << "crawler-commons weirdToNormalizedUrls: " << pass_count << "/"
@@ -431,8 +442,8 @@ TEST(UrlCrawlerCommons, InvalidUrls) {
   auto rows = ReadCsv("url/crawler-commons/invalidUrls.csv");
   ASSERT_FALSE(rows.empty());
   for (const auto& row : rows) {
-    EXPECT_THAT(ParseUrl(row[0]),
-                ::inlinks::testing::StatusIs(absl::StatusCode::kInvalidArgument))
+    EXPECT_THAT(ParseUrl(row[0]), ::inlinks::testing::StatusIs(
+                                      absl::StatusCode::kInvalidArgument))
         << Show(row[0]);
   }
   std::cout << "crawler-commons invalidUrls: " << rows.size()
