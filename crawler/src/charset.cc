@@ -4,7 +4,8 @@
 //   - WHATWG Encoding Standard, https://encoding.spec.whatwg.org/
 //     (labels: #names-and-labels; UTF-8 decoder: #utf-8-decoder, which
 //     replaces each "maximal subpart" of an ill-formed sequence with one
-//     U+FFFD, as Unicode 15 §3.9 recommends; UTF-16 decoder: #shared-utf-16-decoder).
+//     U+FFFD, as Unicode 15 §3.9 recommends; UTF-16 decoder:
+//     #shared-utf-16-decoder).
 //   - HTML Standard, "determining the character encoding",
 //     https://html.spec.whatwg.org/#determining-the-character-encoding and
 //     the prescan, #prescan-a-byte-stream-to-determine-its-encoding.
@@ -28,7 +29,9 @@
 //     windows-949 (CP949), GBK decodes with the gb18030 decoder (WHATWG
 //     says so), Big5 is BIG5-HKSCS, KOI8-U is KOI8-RU (WHATWG's koi8-u has
 //     the Belarusian letters at 0xAE/0xBE). x-mac-cyrillic uses glibc's
-//     MAC-CYRILLIC, which differs from WHATWG only at 0xFF (U+00A4, not €).
+//     MAC-CYRILLIC, which differs from WHATWG only at 0xFF (U+00A4, not €);
+//     glibc's MACINTOSH has U+E01E, not U+F8FF, for the Apple logo (0xF0).
+//     Shift_JIS 0x80 is U+0080 as in WHATWG (CP932 rejects it).
 //   - Where iconv reports an invalid or (at the end) incomplete sequence,
 //     one U+FFFD replaces one byte and decoding resumes at the next byte.
 //     WHATWG's decoders sometimes emit one U+FFFD for several bytes; the
@@ -251,9 +254,8 @@ std::string_view TrimAsciiWhitespace(std::string_view s) {
 const std::vector<Label>& SortedLabels() {
   static const std::vector<Label>* const sorted = [] {
     auto* v = new std::vector<Label>(std::begin(kLabels), std::end(kLabels));
-    std::sort(v->begin(), v->end(), [](const Label& a, const Label& b) {
-      return a.label < b.label;
-    });
+    std::sort(v->begin(), v->end(),
+              [](const Label& a, const Label& b) { return a.label < b.label; });
     return v;
   }();
   return *sorted;
@@ -496,8 +498,10 @@ std::optional<size_t> DecodeWithIconv(std::string_view in,
   if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
   IconvCloser closer{cd};
   // glibc's windows-125x/CP874 leave some 0x80-0x9F bytes undefined where
-  // WHATWG's indexes have the C1 control of the same value.
+  // WHATWG's indexes have the C1 control of the same value; WHATWG's
+  // Shift_JIS decoder passes 0x80 through as U+0080 where CP932 fails.
   const bool c1_for_undefined = encoding.substr(0, 8) == "windows-";
+  const bool x80_passes = encoding == "Shift_JIS";
 
   std::string raw;  // iconv output, validated below
   raw.reserve(in.size() + in.size() / 2);
@@ -511,9 +515,9 @@ std::optional<size_t> DecodeWithIconv(std::string_view in,
     // Once the input is consumed, one call with null input flushes any
     // shift state or buffered character (BIG5-HKSCS composes pairs).
     const bool flushing = in_left == 0;
-    const size_t rc =
-        flushing ? iconv(cd, nullptr, nullptr, &out_ptr, &out_left)
-                 : iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
+    const size_t rc = flushing
+                          ? iconv(cd, nullptr, nullptr, &out_ptr, &out_left)
+                          : iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
     const int err = errno;
     raw.append(buf, static_cast<size_t>(out_ptr - buf));
     if (rc != static_cast<size_t>(-1)) {
@@ -525,7 +529,8 @@ std::optional<size_t> DecodeWithIconv(std::string_view in,
     // EILSEQ, EINVAL (incomplete at the end) or anything unexpected: replace
     // one byte and go on, so every error consumes input.
     const unsigned char bad = static_cast<unsigned char>(*in_ptr);
-    if (c1_for_undefined && bad >= 0x80 && bad <= 0x9F) {
+    if ((c1_for_undefined && bad >= 0x80 && bad <= 0x9F) ||
+        (x80_passes && bad == 0x80)) {
       AppendCodePoint(bad, &raw);
     } else {
       raw.append(kReplacementChar);
@@ -541,7 +546,8 @@ std::optional<size_t> DecodeWithIconv(std::string_view in,
 }
 
 // ---------------------------------------------------------------------------
-// The prescan (https://html.spec.whatwg.org/#prescan-a-byte-stream-to-determine-its-encoding).
+// The prescan
+// (https://html.spec.whatwg.org/#prescan-a-byte-stream-to-determine-its-encoding).
 
 // A cursor over at most the first kPrescanLimit bytes. Running past the end
 // anywhere aborts the prescan (the spec's "if at any point ... the end of the
@@ -611,8 +617,9 @@ GetAttr GetAttributeValue(PrescanCursor& c, Attribute* attr) {
   }
 }
 
-// "Get an attribute" (https://html.spec.whatwg.org/#concept-get-attributes-when-sniffing).
-// kEnd means the bytes ran out, which aborts the prescan.
+// "Get an attribute"
+// (https://html.spec.whatwg.org/#concept-get-attributes-when-sniffing). kEnd
+// means the bytes ran out, which aborts the prescan.
 GetAttr GetAnAttribute(PrescanCursor& c, Attribute* attr) {
   attr->name.clear();
   attr->value.clear();
@@ -688,7 +695,8 @@ std::string_view ExtractEncodingFromMetaContent(std::string_view s) {
   }
 }
 
-// "Get an XML encoding" (https://html.spec.whatwg.org/#concept-get-xml-encoding-when-sniffing).
+// "Get an XML encoding"
+// (https://html.spec.whatwg.org/#concept-get-xml-encoding-when-sniffing).
 std::string_view GetXmlEncoding(std::string_view s) {
   if (s.substr(0, 5) != "<?xml") return {};
   const size_t decl_end = s.find('>');
@@ -791,8 +799,8 @@ std::string_view Prescan(std::string_view bytes) {
       if (!found.empty()) return found;
       if (ran_out) break;
     } else if (rest.size() >= 2 && rest[0] == '<' &&
-               (IsAsciiAlpha(rest[1]) ||
-                (rest[1] == '/' && rest.size() >= 3 && IsAsciiAlpha(rest[2])))) {
+               (IsAsciiAlpha(rest[1]) || (rest[1] == '/' && rest.size() >= 3 &&
+                                          IsAsciiAlpha(rest[2])))) {
       // Skip the tag name, then its attributes.
       while (!c.AtEnd() && !IsPrescanSpace(c.Byte()) && c.Byte() != '>') {
         c.Advance();

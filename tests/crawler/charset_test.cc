@@ -145,8 +145,8 @@ TEST(Charset, Encoding_4_2_GetAnEncoding_WhitespaceAndCase) {
 TEST(Charset, Encoding_4_2_GetAnEncoding_UnknownLabels) {
   for (std::string_view label : std::vector<std::string_view>{
            "", "   ", "utf-7", "utf-32", "utf-8x", "x-klingon", "latin-1",
-        "iso-8859-12", std::string_view("utf-8\0", 6),
-        "a-very-long-label-that-is-longer-than-any-known-label"}) {
+           "iso-8859-12", std::string_view("utf-8\0", 6),
+           "a-very-long-label-that-is-longer-than-any-known-label"}) {
     EXPECT_EQ(CanonicalEncoding(label), std::nullopt) << label;
   }
 }
@@ -154,15 +154,16 @@ TEST(Charset, Encoding_4_2_GetAnEncoding_UnknownLabels) {
 // Every canonical name is also one of its own labels.
 TEST(Charset, Encoding_4_2_NamesAndLabels_NamesAreLabels) {
   for (std::string_view name :
-       {"UTF-8", "IBM866", "ISO-8859-2", "ISO-8859-3", "ISO-8859-4",
-        "ISO-8859-5", "ISO-8859-6", "ISO-8859-7", "ISO-8859-8",
-        "ISO-8859-8-I", "ISO-8859-10", "ISO-8859-13", "ISO-8859-14",
-        "ISO-8859-15", "ISO-8859-16", "KOI8-R", "KOI8-U", "macintosh",
-        "windows-874", "windows-1250", "windows-1251", "windows-1252",
-        "windows-1253", "windows-1254", "windows-1255", "windows-1256",
-        "windows-1257", "windows-1258", "x-mac-cyrillic", "GBK", "gb18030",
-        "Big5", "EUC-JP", "ISO-2022-JP", "Shift_JIS", "EUC-KR", "replacement",
-        "UTF-16BE", "UTF-16LE", "x-user-defined"}) {
+       {"UTF-8",          "IBM866",       "ISO-8859-2",   "ISO-8859-3",
+        "ISO-8859-4",     "ISO-8859-5",   "ISO-8859-6",   "ISO-8859-7",
+        "ISO-8859-8",     "ISO-8859-8-I", "ISO-8859-10",  "ISO-8859-13",
+        "ISO-8859-14",    "ISO-8859-15",  "ISO-8859-16",  "KOI8-R",
+        "KOI8-U",         "macintosh",    "windows-874",  "windows-1250",
+        "windows-1251",   "windows-1252", "windows-1253", "windows-1254",
+        "windows-1255",   "windows-1256", "windows-1257", "windows-1258",
+        "x-mac-cyrillic", "GBK",          "gb18030",      "Big5",
+        "EUC-JP",         "ISO-2022-JP",  "Shift_JIS",    "EUC-KR",
+        "replacement",    "UTF-16BE",     "UTF-16LE",     "x-user-defined"}) {
     EXPECT_THAT(CanonicalEncoding(name), Optional(std::string(name)));
   }
 }
@@ -253,10 +254,9 @@ TEST(Charset, Html_Prescan_HttpEquivContentType) {
       PrescanMetaCharset("<meta http-equiv=\"Content-Type\" "
                          "content=\"text/html; charset=windows-1251\">"),
       Optional(std::string("windows-1251")));
-  EXPECT_THAT(
-      PrescanMetaCharset("<meta content='text/html;charset=gbk' "
-                         "http-equiv=content-type>"),
-      Optional(std::string("GBK")));
+  EXPECT_THAT(PrescanMetaCharset("<meta content='text/html;charset=gbk' "
+                                 "http-equiv=content-type>"),
+              Optional(std::string("GBK")));
   // content= without the pragma does not count.
   EXPECT_EQ(PrescanMetaCharset("<meta content=\"text/html; charset=gbk\">"),
             std::nullopt);
@@ -291,8 +291,7 @@ TEST(Charset, Html_ExtractingEncodingFromMetaElement) {
 }
 
 TEST(Charset, Html_Prescan_CommentsAndOtherTags) {
-  EXPECT_EQ(PrescanMetaCharset("<!-- <meta charset=koi8-r> -->"),
-            std::nullopt);
+  EXPECT_EQ(PrescanMetaCharset("<!-- <meta charset=koi8-r> -->"), std::nullopt);
   // "<!-->" is a complete comment: the dashes may overlap.
   EXPECT_THAT(PrescanMetaCharset("<!--><meta charset=koi8-r>"),
               Optional(std::string("KOI8-R")));
@@ -374,8 +373,9 @@ std::vector<EncodingCase> ParseEncodingDat(std::string_view text) {
     const size_t name_start = enc + kEncoding.size();
     size_t name_end = text.find('\n', name_start);
     if (name_end == std::string_view::npos) name_end = text.size();
-    cases.push_back({std::string(text.substr(data_start, enc - data_start)),
-                     std::string(text.substr(name_start, name_end - name_start))});
+    cases.push_back(
+        {std::string(text.substr(data_start, enc - data_start)),
+         std::string(text.substr(name_start, name_end - name_start))});
     pos = name_end;
   }
   return cases;
@@ -390,12 +390,18 @@ const std::map<std::string, std::string>& Html5libExclusions() {
       // The <meta> starts after a comment longer than the prescan's 1024
       // bytes. Browsers find it while tokenizing and reload with it (the
       // spec's "change the encoding"); a crawler that decodes once cannot.
-      {"<!-- 2048 characters", "meta after 1024 bytes: needs change-the-encoding"},
-      {"<!-- 2049 characters", "meta after 1024 bytes: needs change-the-encoding"},
-      {"<!-- 4096 characters", "meta after 1024 bytes: needs change-the-encoding"},
-      {"<!-- 4097 characters", "meta after 1024 bytes: needs change-the-encoding"},
-      {"<!-- 8192 characters", "meta after 1024 bytes: needs change-the-encoding"},
-      {"<!-- 8193 characters", "meta after 1024 bytes: needs change-the-encoding"},
+      {"<!-- 2048 characters",
+       "meta after 1024 bytes: needs change-the-encoding"},
+      {"<!-- 2049 characters",
+       "meta after 1024 bytes: needs change-the-encoding"},
+      {"<!-- 4096 characters",
+       "meta after 1024 bytes: needs change-the-encoding"},
+      {"<!-- 4097 characters",
+       "meta after 1024 bytes: needs change-the-encoding"},
+      {"<!-- 8192 characters",
+       "meta after 1024 bytes: needs change-the-encoding"},
+      {"<!-- 8193 characters",
+       "meta after 1024 bytes: needs change-the-encoding"},
       {"<!-- multi-script test -->",
        "meta after 1024 bytes of comments: needs change-the-encoding"},
   };
@@ -409,7 +415,8 @@ TEST(Charset, Html_Prescan_Html5libEncodingTests) {
   size_t excluded = 0;
   std::set<std::string> used_exclusions;
   for (const char* file : {"tests1.dat", "tests2.dat", "test-yahoo-jp.dat"}) {
-    const std::string path = std::string("html/html5lib-tests/encoding/") + file;
+    const std::string path =
+        std::string("html/html5lib-tests/encoding/") + file;
     std::optional<std::string> text =
         testing::ReadFileBytes(testing::TestdataPath(path));
     ASSERT_TRUE(text.has_value()) << path;
@@ -496,15 +503,21 @@ TEST(Charset, Encoding_Utf8Decoder_MaximalSubparts) {
   const std::vector<Case> cases = {
       {"plain ascii", "plain ascii", 0},
       {"h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80", "héllo € 😀", 0},
-      {"a\x80" "b", "a" + r + "b", 1},                    // lone continuation
-      {"a\xE2\x82", "a" + r, 1},                          // truncated at end
-      {"\xE2\x82" "a", r + "a", 1},                       // truncated inside
-      {"\xC0\x80", r + r, 2},                             // overlong NUL
-      {"\xE0\x80\x80", r + r + r, 3},                     // overlong 3-byte
-      {"\xED\xA0\x80", r + r + r, 3},                     // surrogate
-      {"\xF0\x90\x80" "x", r + "x", 1},                   // truncated 4-byte
-      {"\xF4\x90\x80\x80", r + r + r + r, 4},             // > U+10FFFF
-      {"\xF5\xFF\xFE", r + r + r, 3},                     // never valid
+      {"a\x80"
+       "b",
+       "a" + r + "b", 1},         // lone continuation
+      {"a\xE2\x82", "a" + r, 1},  // truncated at end
+      {"\xE2\x82"
+       "a",
+       r + "a", 1},                    // truncated inside
+      {"\xC0\x80", r + r, 2},          // overlong NUL
+      {"\xE0\x80\x80", r + r + r, 3},  // overlong 3-byte
+      {"\xED\xA0\x80", r + r + r, 3},  // surrogate
+      {"\xF0\x90\x80"
+       "x",
+       r + "x", 1},                            // truncated 4-byte
+      {"\xF4\x90\x80\x80", r + r + r + r, 4},  // > U+10FFFF
+      {"\xF5\xFF\xFE", r + r + r, 3},          // never valid
       {"\xC2", r, 1},
       {std::string("\0\0", 2), std::string("\0\0", 2), 0},  // NUL is kept
       // Unicode 15 §3.9, Table 3-8's example.
@@ -541,10 +554,9 @@ TEST(Charset, Encoding_BomSniff_Utf8) {
 }
 
 TEST(Charset, Encoding_BomSniff_Utf16LittleAndBigEndian) {
-  const DecodedHtml le = DecodeHtml(
-      Bytes({0xFF, 0xFE, '<', 0, 'p', 0, '>', 0, 0xE9, 0, 0x3D, 0xD8, 0x00,
-             0xDE}),
-      "");
+  const DecodedHtml le = DecodeHtml(Bytes({0xFF, 0xFE, '<', 0, 'p', 0, '>', 0,
+                                           0xE9, 0, 0x3D, 0xD8, 0x00, 0xDE}),
+                                    "");
   EXPECT_EQ(le.utf8, "<p>é😀");
   EXPECT_EQ(le.encoding, "UTF-16LE");
   EXPECT_EQ(le.source, CharsetSource::kBom);
@@ -562,7 +574,10 @@ TEST(Charset, Encoding_Utf16Decoder_LoneSurrogatesAndOddByte) {
   // Lone lead, then 'a'; lone trail; odd trailing byte.
   const DecodedHtml d = DecodeHtml(
       Bytes({0xFF, 0xFE, 0x3D, 0xD8, 'a', 0, 0x00, 0xDE, 'b', 0, 'c'}), "");
-  EXPECT_EQ(d.utf8, "\xEF\xBF\xBD" "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+  EXPECT_EQ(d.utf8,
+            "\xEF\xBF\xBD"
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD");
   EXPECT_EQ(d.replaced, 3u);
 }
 
@@ -633,9 +648,18 @@ TEST(Charset, Html_Decode_OtherLegacyEncodings) {
 TEST(Charset, Html_Decode_LegacyInvalidBytesBecomeReplacement) {
   // 0xA0 is no Shift_JIS character; 0x93 at the end is a truncated
   // double-byte character.
-  const DecodedHtml sjis = DecodeHtml("a\xA0" "b\x93", "text/html; charset=sjis");
-  EXPECT_EQ(sjis.utf8, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+  const DecodedHtml sjis = DecodeHtml(
+      "a\xA0"
+      "b\x93",
+      "text/html; charset=sjis");
+  EXPECT_EQ(sjis.utf8,
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD");
   EXPECT_EQ(sjis.replaced, 2u);
+  // WHATWG's Shift_JIS decoder passes 0x80 through.
+  const DecodedHtml x80 = DecodeHtml("\x80", "text/html; charset=sjis");
+  EXPECT_EQ(x80.utf8, "\xC2\x80");
+  EXPECT_EQ(x80.replaced, 0u);
   // ISO-8859-3 leaves 0xA5 undefined.
   const DecodedHtml latin3 =
       DecodeHtml("x\xA5y", "text/html; charset=iso-8859-3");
@@ -661,8 +685,8 @@ TEST(Charset, Html_DeterminingEncoding_BomBeatsHeader) {
 }
 
 TEST(Charset, Html_DeterminingEncoding_UnknownHeaderLabelFallsBack) {
-  const DecodedHtml meta = DecodeHtml("<meta charset=koi8-r>\xC1",
-                                      "text/html; charset=x-klingon");
+  const DecodedHtml meta =
+      DecodeHtml("<meta charset=koi8-r>\xC1", "text/html; charset=x-klingon");
   EXPECT_EQ(meta.encoding, "KOI8-R");
   EXPECT_EQ(meta.source, CharsetSource::kMetaPrescan);
   EXPECT_EQ(meta.utf8, "<meta charset=koi8-r>а");
@@ -675,8 +699,8 @@ TEST(Charset, Html_DeterminingEncoding_UnknownHeaderLabelFallsBack) {
 
 // https://encoding.spec.whatwg.org/#replacement-decoder
 TEST(Charset, Encoding_ReplacementDecoder) {
-  const DecodedHtml d = DecodeHtml("<p>any bytes</p>",
-                                   "text/html; charset=iso-2022-kr");
+  const DecodedHtml d =
+      DecodeHtml("<p>any bytes</p>", "text/html; charset=iso-2022-kr");
   EXPECT_EQ(d.utf8, "\xEF\xBF\xBD");
   EXPECT_EQ(d.encoding, "replacement");
   EXPECT_EQ(d.replaced, 1u);
@@ -685,7 +709,8 @@ TEST(Charset, Encoding_ReplacementDecoder) {
 
 // https://encoding.spec.whatwg.org/#x-user-defined-decoder
 TEST(Charset, Encoding_XUserDefinedDecoder) {
-  const DecodedHtml d = DecodeHtml("a\x80\xFF", "text/html; charset=x-user-defined");
+  const DecodedHtml d =
+      DecodeHtml("a\x80\xFF", "text/html; charset=x-user-defined");
   EXPECT_EQ(d.utf8, "a\xEF\x9E\x80\xEF\x9F\xBF");  // U+F780, U+F7FF
   EXPECT_EQ(d.encoding, "x-user-defined");
 }
