@@ -24,6 +24,7 @@
     if (!inlinks_status_.ok()) return inlinks_status_; \
   } while (0)
 
+// Expands to several statements: inside an if/else, use braces.
 // Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status from
 // the enclosing function, otherwise moves the value into `lhs`, which may be a
 // declaration (`auto x`) or an existing variable.

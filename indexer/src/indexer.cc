@@ -1,0 +1,395 @@
+// See indexer.h. One page = one storage::Batch:
+//   kLinks/kLost   reverse records that changed
+//   kForward       the page's link list (live + remembered lost), when changed
+//   kPages         the page record (always: last fetch moves)
+//   kCounters      L/X per scope, P (pair) and R (referring domains)
+//   kBuckets       counts of the pagination buckets that changed
+#include "inlinks/indexer/indexer.h"
+
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "inlinks/core/domain.h"
+#include "inlinks/core/keys.h"
+#include "inlinks/core/status_macros.h"
+#include "inlinks/core/url.h"
+#include "inlinks/storage/buckets.h"
+#include "inlinks/storage/records.h"
+
+namespace inlinks::indexer {
+namespace {
+
+using storage::CounterKey;
+using storage::CounterType;
+using storage::Family;
+using storage::ForwardEntry;
+using storage::LinkValue;
+using storage::ScopeKind;
+
+// FNV-1a, 64 bit: a stable hash (stored on disk), unlike absl::Hash.
+class Fnv64 {
+ public:
+  void Add(std::string_view s) {
+    for (unsigned char c : s) {
+      h_ ^= c;
+      h_ *= 0x100000001b3ULL;
+    }
+    Add(static_cast<uint64_t>(s.size()));
+  }
+  void Add(uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h_ ^= (v >> (8 * i)) & 0xFF;
+      h_ *= 0x100000001b3ULL;
+    }
+  }
+  uint64_t value() const { return h_; }
+
+ private:
+  uint64_t h_ = 0xcbf29ce484222325ULL;
+};
+
+uint64_t HashLink(const LinkValue& v) {
+  Fnv64 h;
+  h.Add(v.target_href);
+  h.Add(v.anchor);
+  h.Add(v.position);
+  h.Add(static_cast<uint64_t>(v.tag));
+  h.Add(v.rel);
+  return h.value();
+}
+
+// A link of the page being indexed, prepared outside the writer lock.
+struct NewLink {
+  std::string url_key;
+  uint32_t occurrence = 0;
+  uint32_t domain_key_len = 0;
+  uint64_t hash = 0;
+  LinkValue value;
+};
+
+struct Prepared {
+  std::string source;            // normalized source href
+  std::string source_domain_key; // HostKey(registrable domain of the source)
+  std::vector<NewLink> links;
+};
+
+int64_t NowUnix() { return static_cast<int64_t>(std::time(nullptr)); }
+
+}  // namespace
+
+struct Indexer::Impl {
+  Impl(storage::Db& db, const IndexerOptions& options) : db(db), options(options) {}
+
+  storage::Db& db;
+  const IndexerOptions options;
+  absl::Mutex mu;
+  std::unique_ptr<storage::BucketDirectory> buckets ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, int64_t> pair_cache ABSL_GUARDED_BY(mu);
+  IndexStats stats ABSL_GUARDED_BY(mu);
+
+  absl::StatusOr<Prepared> Prepare(const core::Page& page) const;
+  absl::Status Apply(const Prepared& p, const core::Page* page, const core::FetchFacts& facts)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  absl::StatusOr<int64_t> PairCount(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+};
+
+absl::StatusOr<Prepared> Indexer::Impl::Prepare(const core::Page& page) const {
+  ASSIGN_OR_RETURN(core::Url source, core::ParseUrl(page.url));
+  Prepared p;
+  p.source = source.href();
+  p.source_domain_key = core::HostKey(core::SiteOf(source.host()));
+  p.links.reserve(page.links.size());
+  std::vector<std::pair<std::string, uint32_t>> domain_len_by_host;
+  std::unordered_map<std::string, uint32_t> occurrences;
+  for (const core::Link& link : page.links) {
+    absl::StatusOr<core::Url> target = core::ParseUrl(link.target);
+    if (!target.ok()) continue;  // the extractor only emits parseable targets
+    NewLink n;
+    n.url_key = core::UrlKey(*target);
+    uint32_t domain_len = 0;
+    bool found = false;
+    for (const auto& [host, len] : domain_len_by_host) {
+      if (host == target->host()) {
+        domain_len = len;
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      domain_len = static_cast<uint32_t>(core::HostKey(core::SiteOf(target->host())).size());
+      domain_len_by_host.emplace_back(std::string(target->host()), domain_len);
+    }
+    n.domain_key_len = domain_len;
+    n.occurrence = occurrences[n.url_key]++;
+    n.value.target_href = target->href();
+    n.value.anchor = link.anchor;
+    n.value.position = link.position;
+    n.value.tag = link.tag;
+    n.value.rel = link.rel;
+    n.hash = HashLink(n.value);
+    p.links.push_back(std::move(n));
+  }
+  return p;
+}
+
+absl::StatusOr<int64_t> Indexer::Impl::PairCount(const std::string& key) {
+  auto it = pair_cache.find(key);
+  if (it != pair_cache.end()) return it->second;
+  ASSIGN_OR_RETURN(int64_t count, db.GetCounter(key));
+  if (pair_cache.size() >= options.pair_cache_entries) pair_cache.clear();
+  pair_cache.emplace(key, count);
+  return count;
+}
+
+absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
+                                  const core::FetchFacts& facts) {
+  const int64_t now = facts.fetch_time_unix != 0 ? facts.fetch_time_unix : NowUnix();
+  storage::Batch batch(db);
+
+  // Previous state of the page.
+  ASSIGN_OR_RETURN(std::optional<std::string> fwd_bytes, db.Get(Family::kForward, p.source));
+  std::vector<ForwardEntry> old;
+  if (fwd_bytes) {
+    ASSIGN_OR_RETURN(old, storage::DecodeForward(*fwd_bytes));
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> page_bytes, db.Get(Family::kPages, p.source));
+  storage::PageValue record;
+  bool new_page = !page_bytes.has_value();
+  if (page_bytes) {
+    ASSIGN_OR_RETURN(record, storage::DecodePageValue(*page_bytes));
+  }
+
+  // Index the old entries by identity.
+  absl::flat_hash_map<std::pair<std::string_view, uint32_t>, size_t> old_index;
+  old_index.reserve(old.size());
+  for (size_t i = 0; i < old.size(); ++i) {
+    old_index.emplace(std::make_pair(std::string_view(old[i].target_url_key), old[i].occurrence),
+                      i);
+  }
+  std::vector<bool> old_matched(old.size(), false);
+
+  // Counter deltas, aggregated per key.
+  std::map<std::string, int64_t> counters;
+  std::map<std::string, int64_t> pairs;
+  auto count_live = [&](std::string_view url_key, uint32_t domain_len, int64_t live,
+                        int64_t lost) {
+    std::string_view scopes[3] = {storage::DomainScopeKey(url_key, domain_len),
+                                  storage::HostScopeKey(url_key), url_key};
+    ScopeKind kinds[3] = {ScopeKind::kDomain, ScopeKind::kHost, ScopeKind::kUrl};
+    for (int i = 0; i < 3; ++i) {
+      if (live) counters[CounterKey(CounterType::kLiveLinks, kinds[i], scopes[i])] += live;
+      if (lost) counters[CounterKey(CounterType::kLostLinks, kinds[i], scopes[i])] += lost;
+      if (live) pairs[storage::PairCounterKey(kinds[i], scopes[i], p.source_domain_key)] += live;
+    }
+  };
+
+  IndexStats delta;
+  bool forward_changed = false;
+  std::vector<ForwardEntry> next;
+  next.reserve(p.links.size() + old.size());
+  for (const NewLink& n : p.links) {
+    std::string key = storage::ReverseKey(n.url_key, p.source, n.occurrence);
+    ForwardEntry e;
+    e.target_url_key = n.url_key;
+    e.occurrence = n.occurrence;
+    e.domain_key_len = n.domain_key_len;
+    e.hash = n.hash;
+    e.first_seen = now;
+    auto it = old_index.find(std::make_pair(std::string_view(n.url_key), n.occurrence));
+    if (it != old_index.end()) {
+      const ForwardEntry& o = old[it->second];
+      old_matched[it->second] = true;
+      e.first_seen = o.first_seen;
+      if (o.lost) {
+        // Back again: live with its original first-seen.
+        batch.Delete(Family::kLost, key);
+        LinkValue v = n.value;
+        v.first_seen = o.first_seen;
+        batch.Put(Family::kLinks, key, storage::EncodeLinkValue(v));
+        buckets->OnInsert(key);
+        count_live(n.url_key, n.domain_key_len, +1, -1);
+        ++delta.links_revived;
+        forward_changed = true;
+      } else if (o.hash != n.hash) {
+        LinkValue v = n.value;
+        v.first_seen = o.first_seen;
+        batch.Put(Family::kLinks, key, storage::EncodeLinkValue(v));
+        ++delta.links_rewritten;
+        forward_changed = true;
+      }
+    } else {
+      LinkValue v = n.value;
+      v.first_seen = now;
+      batch.Put(Family::kLinks, key, storage::EncodeLinkValue(v));
+      buckets->OnInsert(key);
+      count_live(n.url_key, n.domain_key_len, +1, 0);
+      ++delta.links_added;
+      forward_changed = true;
+    }
+    next.push_back(std::move(e));
+  }
+  // Old entries not seen now: live ones become lost; lost ones are remembered.
+  std::vector<ForwardEntry> remembered;
+  for (size_t i = 0; i < old.size(); ++i) {
+    if (old_matched[i]) continue;
+    ForwardEntry e = old[i];
+    if (!e.lost) {
+      std::string key = storage::ReverseKey(e.target_url_key, p.source, e.occurrence);
+      ASSIGN_OR_RETURN(std::optional<std::string> bytes, db.Get(Family::kLinks, key));
+      if (!bytes) {
+        return absl::DataLossError(absl::StrCat("forward record of ", p.source,
+                                                " names a link that has no reverse record"));
+      }
+      ASSIGN_OR_RETURN(LinkValue v, storage::DecodeLinkValue(*bytes));
+      v.lost_time = now;
+      batch.Delete(Family::kLinks, key);
+      batch.Put(Family::kLost, key, storage::EncodeLinkValue(v));
+      buckets->OnDelete(key);
+      count_live(e.target_url_key, e.domain_key_len, -1, +1);
+      e.lost = true;
+      e.lost_time = now;
+      ++delta.links_lost;
+      forward_changed = true;
+    }
+    remembered.push_back(std::move(e));
+  }
+  if (remembered.size() > options.max_lost_kept_per_page) {
+    // Forget the oldest losses first (their kLost records stay).
+    std::stable_sort(remembered.begin(), remembered.end(),
+                     [](const ForwardEntry& a, const ForwardEntry& b) {
+                       return a.lost_time > b.lost_time;
+                     });
+    remembered.resize(options.max_lost_kept_per_page);
+    forward_changed = true;
+  }
+  for (ForwardEntry& e : remembered) next.push_back(std::move(e));
+
+  // Referring domains: a (scope, source domain) pair going 0 -> n or n -> 0
+  // adds or removes one referring domain of the scope.
+  std::vector<std::pair<std::string, int64_t>> pair_updates;
+  for (const auto& [pair_key, d] : pairs) {
+    if (d == 0) continue;
+    ASSIGN_OR_RETURN(int64_t before, PairCount(pair_key));
+    int64_t after = before + d;
+    if (after < 0) {
+      return absl::DataLossError("referring-domain pair counter would go negative");
+    }
+    batch.AddCounter(pair_key, d);
+    pair_updates.emplace_back(pair_key, after);
+    if ((before == 0) != (after == 0)) {
+      // Key layout: 'P' kind varint(len) scope source-domain.
+      char kind = pair_key[1];
+      std::string_view rest(pair_key);
+      rest.remove_prefix(2);
+      uint64_t len = 0;
+      int shift = 0;
+      while (!rest.empty()) {
+        auto b = static_cast<unsigned char>(rest.front());
+        rest.remove_prefix(1);
+        len |= uint64_t{b & 0x7Fu} << shift;
+        shift += 7;
+        if ((b & 0x80) == 0) break;
+      }
+      counters[CounterKey(CounterType::kReferringDomains, static_cast<ScopeKind>(kind),
+                          rest.substr(0, len))] += after == 0 ? -1 : +1;
+    }
+  }
+  for (const auto& [key, d] : counters) {
+    if (d != 0) batch.AddCounter(key, d);
+  }
+
+  // The page record.
+  if (new_page) {
+    record.first_fetch = now;
+    batch.AddCounter(CounterKey(CounterType::kPages, ScopeKind::kDomain, ""), 1);
+  }
+  record.last_fetch = now;
+  record.http_status = facts.http_status;
+  record.ip = facts.ip;
+  if (page != nullptr) {
+    record.title = page->title;
+    record.canonical = page->canonical;
+    record.internal_links = page->internal_links;
+    record.external_links = page->external_links;
+    record.total_links = page->total_links;
+    record.noindex = page->robots_noindex;
+    record.nofollow = page->robots_nofollow;
+  }
+  record.live_records = static_cast<uint32_t>(p.links.size());
+  batch.Put(Family::kPages, p.source, storage::EncodePageValue(record));
+  if (forward_changed || !fwd_bytes) {
+    batch.Put(Family::kForward, p.source, storage::EncodeForward(next));
+  }
+  buckets->Stage(batch);
+
+  absl::Status written = db.Write(batch);
+  if (!written.ok()) {
+    // Nothing of the batch is on disk: forget in-memory state derived from it.
+    pair_cache.clear();
+    absl::Status reload = buckets->Reload();
+    if (!reload.ok()) return reload;
+    return written;
+  }
+  for (auto& [key, after] : pair_updates) {
+    if (pair_cache.size() >= options.pair_cache_entries) pair_cache.clear();
+    pair_cache[key] = after;
+  }
+  RETURN_IF_ERROR(buckets->AfterWrite());
+  ++delta.pages;
+  if (!forward_changed && fwd_bytes) ++delta.unchanged_pages;
+  stats.pages += delta.pages;
+  stats.links_added += delta.links_added;
+  stats.links_rewritten += delta.links_rewritten;
+  stats.links_lost += delta.links_lost;
+  stats.links_revived += delta.links_revived;
+  stats.unchanged_pages += delta.unchanged_pages;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Indexer>> Indexer::Create(storage::Db& db,
+                                                         const IndexerOptions& options) {
+  auto impl = std::make_unique<Impl>(db, options);
+  {
+    absl::MutexLock lock(&impl->mu);
+    ASSIGN_OR_RETURN(impl->buckets, storage::BucketDirectory::Load(db, options.bucket_target));
+  }
+  return std::unique_ptr<Indexer>(new Indexer(std::move(impl)));
+}
+
+Indexer::Indexer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Indexer::~Indexer() = default;
+
+absl::Status Indexer::Index(const core::Page& page, const core::FetchFacts& facts) {
+  ASSIGN_OR_RETURN(Prepared p, impl_->Prepare(page));
+  absl::MutexLock lock(&impl_->mu);
+  return impl_->Apply(p, &page, facts);
+}
+
+absl::Status Indexer::MarkGone(std::string_view source_url, const core::FetchFacts& facts) {
+  ASSIGN_OR_RETURN(core::Url source, core::ParseUrl(source_url));
+  Prepared p;
+  p.source = source.href();
+  p.source_domain_key = core::HostKey(core::SiteOf(source.host()));
+  absl::MutexLock lock(&impl_->mu);
+  return impl_->Apply(p, nullptr, facts);
+}
+
+absl::Status Indexer::Accept(const core::Page& page, const core::FetchFacts& facts) {
+  if (facts.http_status == 404 || facts.http_status == 410) return MarkGone(page.url, facts);
+  return Index(page, facts);
+}
+
+IndexStats Indexer::stats() const {
+  absl::MutexLock lock(&impl_->mu);
+  return impl_->stats;
+}
+
+}  // namespace inlinks::indexer

@@ -1,0 +1,79 @@
+// File: inlinks/storage/buckets.h
+//
+// Owns: the pagination directory over the live reverse links (Family::kLinks),
+// which lets a reader reach row N of any scope without scanning N rows.
+//
+// The key space of kLinks is cut into buckets, each a contiguous key range
+// [start, next start) with an exact count of the records in it, stored in
+// Family::kBuckets as key = start (the first bucket starts at ""), value =
+// varint count. Counts change in the same atomic batch as the records they
+// count; a bucket that grows past twice the target size is split at its
+// median key. Row N of a scope (one contiguous key range, core/keys.h) is
+// then: the records of the first bucket that fall inside the scope, whole
+// bucket counts until N is reached, then a scan inside one bucket — at most
+// about 4 x target records scanned, whatever N is. docs/keys.md has the bytes.
+//
+// Thread safety: a BucketDirectory belongs to the single index writer;
+// SeekToRow is thread-safe (it reads a snapshot).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "inlinks/core/keys.h"
+#include "inlinks/storage/db.h"
+
+namespace inlinks::storage {
+
+class BucketDirectory {
+ public:
+  // Records per bucket aimed at; buckets are split at 2 x target.
+  static constexpr uint64_t kDefaultTarget = 1024;
+
+  // Loads the directory of `db` (creating the first bucket if there is none).
+  static absl::StatusOr<std::unique_ptr<BucketDirectory>> Load(
+      Db& db, uint64_t target = kDefaultTarget);
+
+  // Account for a record the caller adds to / removes from kLinks in the
+  // batch it will pass to Stage().
+  void OnInsert(std::string_view links_key);
+  void OnDelete(std::string_view links_key);
+
+  // Adds the changed bucket counts to `batch`. Call once per batch, after the
+  // OnInsert/OnDelete calls for it.
+  void Stage(Batch& batch);
+  // After the batch was written: splits the buckets that grew past
+  // 2 x target (each split is its own atomic write). After a failed write,
+  // call Reload() instead: the in-memory counts are ahead of the disk.
+  absl::Status AfterWrite();
+  absl::Status Reload();
+
+  size_t bucket_count() const { return counts_.size(); }
+  uint64_t total() const;
+  uint64_t target() const { return target_; }
+
+ private:
+  BucketDirectory(Db& db, uint64_t target) : db_(db), target_(target) {}
+  std::map<std::string, int64_t, std::less<>>::iterator Find(std::string_view key);
+  absl::Status Split(const std::string& start);
+
+  Db& db_;
+  const uint64_t target_;
+  std::map<std::string, int64_t, std::less<>> counts_;
+  std::set<std::string, std::less<>> dirty_;
+};
+
+// An iterator over kLinks bounded to `scope`, positioned at row `n` (0-based,
+// in key order) of the scope, or not Valid() when the scope has n rows or
+// fewer. `rows_scanned`, when given, receives how many records were stepped
+// over to get there (what the directory saves is N minus that).
+absl::StatusOr<std::unique_ptr<Iterator>> SeekToRow(const Db& db, const core::KeyRange& scope,
+                                                    uint64_t n, const Snapshot* snapshot,
+                                                    uint64_t* rows_scanned = nullptr);
+
+}  // namespace inlinks::storage

@@ -1,0 +1,140 @@
+// File: inlinks/storage/db.h
+//
+// Owns: the one RocksDB database of an inlinks data directory: opening it with
+// its column families and options, the on-disk format version, atomic write
+// batches, consistent snapshots, bounded iterators and the int64 counter merge
+// operator. This is the only code that includes RocksDB headers; the rest of
+// inlinks sees the types below.
+//
+// Column families (docs/keys.md has every key and value byte):
+//   kMeta      format version and database facts
+//   kLinks     live reverse-link records, keyed by target (scope order)
+//   kLost      reverse-link records of links no longer on their page
+//   kForward   per source page: the links it had at its last crawl
+//   kPages     per source page: fetch state, title, counts, IP
+//   kCounters  int64 totals per scope (merge operator: add)
+//   kBuckets   the pagination directory over kLinks (docs/keys.md)
+//
+// Thread safety: Db is thread-safe (RocksDB's guarantees); a Batch, an
+// Iterator and a Snapshot are used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "inlinks/core/keys.h"
+
+namespace inlinks::storage {
+
+enum class Family : uint8_t {
+  kMeta = 0,
+  kLinks,
+  kLost,
+  kForward,
+  kPages,
+  kCounters,
+  kBuckets,
+};
+inline constexpr int kFamilyCount = 7;
+
+// The on-disk format this build reads and writes. A database written with
+// another version is refused on open (never misread).
+inline constexpr int kFormatVersion = 1;
+
+struct DbOptions {
+  bool create_if_missing = true;
+  bool read_only = false;      // open without writing (the query CLI)
+  size_t block_cache_bytes = 256u << 20;
+  size_t write_buffer_bytes = 64u << 20;  // per column family memtable
+  // fsync the WAL on every write: survives power loss, not only a crash of
+  // the process (a killed process never loses a returned write either way).
+  bool sync_writes = false;
+};
+
+class Db;
+
+// An atomic group of writes (a RocksDB WriteBatch) for one Db, which must
+// outlive it. Keys and values are copied in.
+class Batch {
+ public:
+  explicit Batch(const Db& db);
+  ~Batch();
+  Batch(Batch&&) noexcept;
+  Batch& operator=(Batch&&) noexcept;
+
+  void Put(Family family, std::string_view key, std::string_view value);
+  void Delete(Family family, std::string_view key);
+  // Adds `delta` to the int64 counter at `key` in kCounters.
+  void AddCounter(std::string_view key, int64_t delta);
+  size_t Count() const;
+  size_t ByteSize() const;
+
+ private:
+  friend class DbImpl;
+  struct Rep;
+  std::unique_ptr<Rep> rep_;
+};
+
+// A consistent read view; release by destroying it (before its Db).
+class Snapshot {
+ public:
+  virtual ~Snapshot() = default;
+};
+
+// Iterates one column family in key order within [range.begin, range.end).
+class Iterator {
+ public:
+  virtual ~Iterator() = default;
+  virtual void Seek(std::string_view key) = 0;  // first key >= key
+  virtual void SeekToFirst() = 0;               // first key of the range
+  // Last key <= key (ignores the range's lower bound).
+  virtual void SeekForPrev(std::string_view key) = 0;
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  // Borrowed until the next move of the iterator.
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  // OK, or why iteration stopped early (kDataLoss on corruption).
+  virtual absl::Status status() const = 0;
+};
+
+class Db {
+ public:
+  // Opens (and with create_if_missing, creates) the database in `dir`.
+  // Errors: kFailedPrecondition for a database of another format version or
+  // not an inlinks database; kDataLoss for a corrupted one; kPermissionDenied
+  // or kUnavailable for directories that cannot be written or locked (e.g.
+  // another process has it open); kResourceExhausted when the disk is full.
+  static absl::StatusOr<std::unique_ptr<Db>> Open(const std::string& dir,
+                                                  const DbOptions& options = {});
+  virtual ~Db() = default;
+
+  // Applies every write of `batch` atomically, or none.
+  virtual absl::Status Write(Batch& batch) = 0;
+  // The value at `key`, nullopt when absent. Reads `snapshot` when given.
+  virtual absl::StatusOr<std::optional<std::string>> Get(
+      Family family, std::string_view key, const Snapshot* snapshot = nullptr) const = 0;
+  // The counter at `key` (0 when absent).
+  virtual absl::StatusOr<int64_t> GetCounter(std::string_view key,
+                                             const Snapshot* snapshot = nullptr) const = 0;
+  virtual std::unique_ptr<Snapshot> GetSnapshot() const = 0;
+  // An iterator over `range` of `family` (the whole family for {"", ""}).
+  virtual std::unique_ptr<Iterator> NewIterator(Family family, const core::KeyRange& range,
+                                                const Snapshot* snapshot = nullptr) const = 0;
+  // Flushes memtables and waits (benchmarks, tests).
+  virtual absl::Status Flush() = 0;
+  // Approximate on-disk bytes of a family.
+  virtual uint64_t ApproximateSize(Family family) const = 0;
+  virtual const std::string& dir() const = 0;
+};
+
+// Decodes a counter value written by the merge operator (8 bytes,
+// little-endian two's complement). nullopt when malformed.
+std::optional<int64_t> DecodeCounter(std::string_view value);
+
+}  // namespace inlinks::storage

@@ -1,0 +1,196 @@
+#include "inlinks/storage/buckets.h"
+
+#include "absl/strings/str_cat.h"
+#include "inlinks/core/coding.h"
+#include "inlinks/core/status_macros.h"
+
+namespace inlinks::storage {
+namespace {
+
+std::string EncodeCount(int64_t count) {
+  std::string v;
+  core::PutVarint64(v, static_cast<uint64_t>(count));
+  return v;
+}
+
+absl::StatusOr<int64_t> DecodeCount(std::string_view v) {
+  core::Decoder d(v);
+  uint64_t count;
+  if (!d.GetVarint64(count) || !d.done() || count > (uint64_t{1} << 62)) {
+    return absl::DataLossError("malformed bucket count");
+  }
+  return static_cast<int64_t>(count);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BucketDirectory>> BucketDirectory::Load(Db& db,
+                                                                      uint64_t target) {
+  std::unique_ptr<BucketDirectory> dir(new BucketDirectory(db, target < 2 ? 2 : target));
+  RETURN_IF_ERROR(dir->Reload());
+  return dir;
+}
+
+absl::Status BucketDirectory::Reload() {
+  counts_.clear();
+  dirty_.clear();
+  auto it = db_.NewIterator(Family::kBuckets, {"", ""});
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ASSIGN_OR_RETURN(int64_t count, DecodeCount(it->value()));
+    counts_.emplace(std::string(it->key()), count);
+  }
+  RETURN_IF_ERROR(it->status());
+  if (counts_.empty() || counts_.begin()->first != "") {
+    // A new database, or the first bucket is missing (never written): the
+    // first bucket covers everything below the first boundary.
+    int64_t below = 0;
+    auto links = db_.NewIterator(
+        Family::kLinks, {"", counts_.empty() ? std::string() : counts_.begin()->first});
+    for (links->SeekToFirst(); links->Valid(); links->Next()) ++below;
+    RETURN_IF_ERROR(links->status());
+    counts_.emplace("", below);
+    Batch b(db_);
+    b.Put(Family::kBuckets, "", EncodeCount(below));
+    RETURN_IF_ERROR(db_.Write(b));
+  }
+  return absl::OkStatus();
+}
+
+std::map<std::string, int64_t, std::less<>>::iterator BucketDirectory::Find(
+    std::string_view key) {
+  auto it = counts_.upper_bound(key);
+  return std::prev(it);  // counts_ always holds "", which is <= every key
+}
+
+void BucketDirectory::OnInsert(std::string_view links_key) {
+  auto it = Find(links_key);
+  ++it->second;
+  dirty_.insert(it->first);
+}
+
+void BucketDirectory::OnDelete(std::string_view links_key) {
+  auto it = Find(links_key);
+  --it->second;
+  dirty_.insert(it->first);
+}
+
+void BucketDirectory::Stage(Batch& batch) {
+  for (const std::string& start : dirty_) {
+    batch.Put(Family::kBuckets, start, EncodeCount(counts_.find(start)->second));
+  }
+}
+
+absl::Status BucketDirectory::AfterWrite() {
+  std::set<std::string, std::less<>> dirty = std::move(dirty_);
+  dirty_.clear();
+  for (const std::string& start : dirty) {
+    auto it = counts_.find(start);
+    if (it != counts_.end() && it->second > static_cast<int64_t>(2 * target_)) {
+      RETURN_IF_ERROR(Split(start));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BucketDirectory::Split(const std::string& start) {
+  auto it = counts_.find(start);
+  auto next = std::next(it);
+  std::string end = next == counts_.end() ? std::string() : next->first;
+  // Walk to the median record; it becomes the new bucket's start.
+  int64_t half = it->second / 2;
+  auto links = db_.NewIterator(Family::kLinks, {start, end});
+  links->SeekToFirst();
+  for (int64_t i = 0; i < half && links->Valid(); ++i) links->Next();
+  RETURN_IF_ERROR(links->status());
+  if (!links->Valid()) {
+    return absl::DataLossError(absl::StrCat("bucket count ", it->second,
+                                            " exceeds the records in its range"));
+  }
+  std::string middle(links->key());
+  int64_t right = it->second - half;
+  Batch b(db_);
+  b.Put(Family::kBuckets, start, EncodeCount(half));
+  b.Put(Family::kBuckets, middle, EncodeCount(right));
+  RETURN_IF_ERROR(db_.Write(b));
+  it->second = half;
+  counts_.emplace(std::move(middle), right);
+  return absl::OkStatus();
+}
+
+uint64_t BucketDirectory::total() const {
+  int64_t sum = 0;
+  for (const auto& [start, count] : counts_) sum += count;
+  return static_cast<uint64_t>(sum);
+}
+
+absl::StatusOr<std::unique_ptr<Iterator>> SeekToRow(const Db& db, const core::KeyRange& scope,
+                                                    uint64_t n, const Snapshot* snapshot,
+                                                    uint64_t* rows_scanned) {
+  uint64_t scanned = 0;
+  auto links = db.NewIterator(Family::kLinks, scope, snapshot);
+  // Steps `links` (already positioned) forward `k` rows.
+  auto step = [&](uint64_t k) {
+    for (uint64_t i = 0; i < k && links->Valid(); ++i) {
+      links->Next();
+      ++scanned;
+    }
+  };
+  auto buckets = db.NewIterator(Family::kBuckets, {"", ""}, snapshot);
+  buckets->SeekForPrev(scope.begin);
+  RETURN_IF_ERROR(buckets->status());
+  if (!buckets->Valid()) {
+    // No directory (an empty or read-only fresh database): plain scan.
+    links->SeekToFirst();
+    step(n);
+    if (rows_scanned) *rows_scanned = scanned;
+    RETURN_IF_ERROR(links->status());
+    return links;
+  }
+  // 1. The part of the first bucket that lies inside the scope: counted by
+  // scanning (at most one bucket).
+  buckets->Next();
+  std::string next_start = buckets->Valid() ? std::string(buckets->key()) : std::string();
+  auto in_scope_end = [&](const std::string& bucket_end) {
+    // True when the bucket ending at bucket_end ends at or before the scope.
+    if (bucket_end.empty()) return scope.end.empty();
+    return scope.end.empty() || bucket_end <= scope.end;
+  };
+  links->SeekToFirst();
+  uint64_t pos = 0;
+  while (links->Valid() && (next_start.empty() || links->key() < next_start)) {
+    if (pos == n) {
+      if (rows_scanned) *rows_scanned = scanned;
+      return links;
+    }
+    links->Next();
+    ++scanned;
+    ++pos;
+  }
+  RETURN_IF_ERROR(links->status());
+  // 2. Whole buckets inside the scope, by their counts.
+  while (buckets->Valid()) {
+    std::string start(buckets->key());
+    if (!scope.end.empty() && start >= scope.end) break;
+    ASSIGN_OR_RETURN(int64_t count, DecodeCount(buckets->value()));
+    buckets->Next();
+    RETURN_IF_ERROR(buckets->status());
+    std::string end = buckets->Valid() ? std::string(buckets->key()) : std::string();
+    if (in_scope_end(end) && pos + static_cast<uint64_t>(count) <= n) {
+      pos += static_cast<uint64_t>(count);
+      continue;
+    }
+    // 3. Row n is in this bucket (or the scope ends inside it): scan.
+    links->Seek(start);
+    step(n - pos);
+    RETURN_IF_ERROR(links->status());
+    if (rows_scanned) *rows_scanned = scanned;
+    return links;
+  }
+  // The scope ended on a bucket boundary before row n.
+  links->Seek(scope.end.empty() ? std::string("\xff\xff\xff\xff", 4) : scope.end);
+  while (links->Valid()) links->Next();
+  if (rows_scanned) *rows_scanned = scanned;
+  return links;
+}
+
+}  // namespace inlinks::storage

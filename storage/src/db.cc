@@ -1,0 +1,370 @@
+// RocksDB behind storage/db.h. Options are chosen for the workload: bulk
+// random inserts of ~100-byte records, prefix/range scans by scope, point
+// lookups of pages and counters.
+#include "inlinks/storage/db.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/options_util.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+
+namespace inlinks::storage {
+namespace {
+
+constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
+    "default", "links", "lost", "forward", "pages",
+    "counters", "buckets"};
+constexpr char kFormatKey[] = "inlinks.format_version";
+
+std::string Str(std::string_view s) { return std::string(s); }
+
+// The one place rocksdb::Status becomes absl::Status.
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat(Str(what), ": ", s.ToString());
+  switch (s.code()) {
+    case rocksdb::Status::kNotFound:
+      return absl::NotFoundError(msg);
+    case rocksdb::Status::kCorruption:
+      return absl::DataLossError(msg);
+    case rocksdb::Status::kInvalidArgument:
+    case rocksdb::Status::kNotSupported:
+      return absl::FailedPreconditionError(msg);
+    case rocksdb::Status::kIOError:
+      if (s.subcode() == rocksdb::Status::kNoSpace) return absl::ResourceExhaustedError(msg);
+      if (s.ToString().find("ermission denied") != std::string::npos ||
+          s.ToString().find("Read-only file system") != std::string::npos) {
+        return absl::PermissionDeniedError(msg);
+      }
+      if (s.ToString().find("lock") != std::string::npos) return absl::UnavailableError(msg);
+      return absl::UnavailableError(msg);
+    case rocksdb::Status::kBusy:
+    case rocksdb::Status::kTryAgain:
+    case rocksdb::Status::kTimedOut:
+      return absl::UnavailableError(msg);
+    case rocksdb::Status::kAborted:
+      return absl::AbortedError(msg);
+    default:
+      return absl::InternalError(msg);
+  }
+}
+
+void EncodeCounter(int64_t v, std::string* out) {
+  out->resize(8);
+  auto u = static_cast<uint64_t>(v);
+  for (int i = 0; i < 8; ++i) (*out)[i] = static_cast<char>(u >> (8 * i));
+}
+
+// int64 addition. A malformed operand makes the merge fail, which RocksDB
+// reports as Corruption on read (never silently wrong totals).
+class CounterAddOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& key, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* logger) const override {
+    int64_t base = 0;
+    if (existing != nullptr) {
+      auto e = DecodeCounter(std::string_view(existing->data(), existing->size()));
+      if (!e) return false;
+      base = *e;
+    }
+    auto d = DecodeCounter(std::string_view(value.data(), value.size()));
+    if (!d) return false;
+    EncodeCounter(static_cast<int64_t>(static_cast<uint64_t>(base) + static_cast<uint64_t>(*d)),
+                  new_value);
+    return true;
+  }
+  const char* Name() const override { return "inlinks.CounterAdd"; }
+};
+
+struct RocksSnapshot : Snapshot {
+  RocksSnapshot(rocksdb::DB* db, const rocksdb::Snapshot* s) : db(db), snap(s) {}
+  ~RocksSnapshot() override { db->ReleaseSnapshot(snap); }
+  rocksdb::DB* db;
+  const rocksdb::Snapshot* snap;
+};
+
+const rocksdb::Snapshot* Unwrap(const Snapshot* s) {
+  return s == nullptr ? nullptr : static_cast<const RocksSnapshot*>(s)->snap;
+}
+
+class RocksIterator : public Iterator {
+ public:
+  RocksIterator(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const core::KeyRange& range,
+                const rocksdb::Snapshot* snapshot)
+      : begin_(range.begin), end_(range.end), upper_(end_) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot;
+    if (!end_.empty()) ro.iterate_upper_bound = &upper_;
+    it_.reset(db->NewIterator(ro, cf));
+  }
+  void Seek(std::string_view key) override {
+    it_->Seek(key < std::string_view(begin_) ? rocksdb::Slice(begin_)
+                                             : rocksdb::Slice(key.data(), key.size()));
+  }
+  void SeekToFirst() override { it_->Seek(begin_); }
+  void SeekForPrev(std::string_view key) override {
+    it_->SeekForPrev(rocksdb::Slice(key.data(), key.size()));
+  }
+  bool Valid() const override { return it_->Valid(); }
+  void Next() override { it_->Next(); }
+  std::string_view key() const override {
+    rocksdb::Slice k = it_->key();
+    return {k.data(), k.size()};
+  }
+  std::string_view value() const override {
+    rocksdb::Slice v = it_->value();
+    return {v.data(), v.size()};
+  }
+  absl::Status status() const override { return FromRocks(it_->status(), "iterate"); }
+
+ private:
+  std::string begin_, end_;
+  rocksdb::Slice upper_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+}  // namespace
+
+std::optional<int64_t> DecodeCounter(std::string_view value) {
+  if (value.size() != 8) return std::nullopt;
+  uint64_t u = 0;
+  for (int i = 0; i < 8; ++i) u |= uint64_t{static_cast<unsigned char>(value[i])} << (8 * i);
+  return static_cast<int64_t>(u);
+}
+
+struct Batch::Rep {
+  rocksdb::WriteBatch wb;
+  const std::vector<rocksdb::ColumnFamilyHandle*>* cfs;
+};
+
+class DbImpl : public Db {
+ public:
+  static absl::StatusOr<std::unique_ptr<Db>> Open(const std::string& dir,
+                                                  const DbOptions& options);
+  ~DbImpl() override {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_.reset();
+  }
+
+  absl::Status Write(Batch& batch) override {
+    if (batch.rep_->cfs != &handles_) {
+      return absl::InvalidArgumentError("batch belongs to another database");
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync_writes;
+    return FromRocks(db_->Write(wo, &batch.rep_->wb), "write");
+  }
+
+  absl::StatusOr<std::optional<std::string>> Get(Family family, std::string_view key,
+                                                 const Snapshot* snapshot) const override {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = Unwrap(snapshot);
+    std::string value;
+    rocksdb::Status s = db_->Get(ro, handles_[static_cast<int>(family)],
+                                 rocksdb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::nullopt;
+    if (!s.ok()) return FromRocks(s, "get");
+    return value;
+  }
+
+  absl::StatusOr<int64_t> GetCounter(std::string_view key,
+                                     const Snapshot* snapshot) const override {
+    absl::StatusOr<std::optional<std::string>> v = Get(Family::kCounters, key, snapshot);
+    if (!v.ok()) return v.status();
+    if (!v->has_value()) return 0;
+    std::optional<int64_t> c = DecodeCounter(**v);
+    if (!c) return absl::DataLossError("malformed counter value");
+    return *c;
+  }
+
+  std::unique_ptr<Snapshot> GetSnapshot() const override {
+    return std::make_unique<RocksSnapshot>(db_.get(), db_->GetSnapshot());
+  }
+
+  std::unique_ptr<Iterator> NewIterator(Family family, const core::KeyRange& range,
+                                        const Snapshot* snapshot) const override {
+    return std::make_unique<RocksIterator>(db_.get(), handles_[static_cast<int>(family)], range,
+                                           Unwrap(snapshot));
+  }
+
+  absl::Status Flush() override {
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    return FromRocks(db_->Flush(fo, handles_), "flush");
+  }
+
+  uint64_t ApproximateSize(Family family) const override {
+    uint64_t size = 0;
+    db_->GetIntProperty(handles_[static_cast<int>(family)], "rocksdb.total-sst-files-size",
+                        &size);
+    return size;
+  }
+
+  const std::string& dir() const override { return dir_; }
+
+  const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
+
+ private:
+  std::string dir_;
+  DbOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
+                                                 const DbOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  bool exists = fs::exists(fs::path(dir) / "CURRENT", ec);
+  if (!exists) {
+    if (!options.create_if_missing || options.read_only) {
+      return absl::NotFoundError(absl::StrCat("no inlinks database in '", dir, "'"));
+    }
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+      return absl::FailedPreconditionError(absl::StrCat("'", dir, "' is not a directory"));
+    }
+    if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "'", dir, "' is not empty and holds no database; refusing to create one there"));
+    }
+  }
+
+  // Shared by every family: one block cache, bloom filters for point lookups
+  // (pages, counters, forward records are read by exact key).
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  auto table_options = [&](bool bloom) {
+    rocksdb::BlockBasedTableOptions t;
+    t.block_cache = cache;
+    t.block_size = 16 * 1024;  // range scans dominate: fewer, larger blocks
+    t.cache_index_and_filter_blocks = true;
+    t.pin_l0_filter_and_index_blocks_in_cache = true;
+    t.format_version = 5;
+    if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+    return rocksdb::NewBlockBasedTableFactory(t);
+  };
+  auto family_options = [&](Family f) {
+    rocksdb::ColumnFamilyOptions o;
+    o.write_buffer_size = options.write_buffer_bytes;
+    o.max_write_buffer_number = 3;
+    o.level_compaction_dynamic_level_bytes = true;
+    // LZ4 on upper levels for speed, ZSTD at the bottom for size: URLs and
+    // anchors compress well.
+    o.compression = rocksdb::kLZ4Compression;
+    o.bottommost_compression = rocksdb::kZSTD;
+    bool point_lookups = f == Family::kPages || f == Family::kCounters ||
+                         f == Family::kForward || f == Family::kMeta;
+    o.table_factory.reset(table_options(point_lookups));
+    if (point_lookups) o.optimize_filters_for_hits = false;
+    if (f == Family::kCounters) o.merge_operator = std::make_shared<CounterAddOperator>();
+    return o;
+  };
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.paranoid_checks = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.max_open_files = 512;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.keep_log_file_num = 3;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (int i = 0; i < kFamilyCount; ++i) {
+    descriptors.emplace_back(kFamilyNames[i], family_options(static_cast<Family>(i)));
+  }
+
+  if (exists) {
+    // Refuse a database whose families are not ours before touching it.
+    std::vector<std::string> names;
+    rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(db_options, dir, &names);
+    if (!ls.ok()) return FromRocks(ls, absl::StrCat("open '", dir, "'"));
+    for (const std::string& n : names) {
+      bool known = false;
+      for (const char* k : kFamilyNames) known |= n == k;
+      if (!known) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "'", dir, "' has column family '", n,
+            "' unknown to this version of inlinks (written by a newer version?)"));
+      }
+    }
+  }
+
+  auto impl = std::make_unique<DbImpl>();
+  impl->dir_ = dir;
+  impl->options_ = options;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (options.read_only) {
+    s = rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &impl->handles_, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, dir, descriptors, &impl->handles_, &raw);
+  }
+  if (!s.ok()) return FromRocks(s, absl::StrCat("open '", dir, "'"));
+  impl->db_.reset(raw);
+
+  // Format version: written on creation, checked on every open.
+  auto version = impl->Get(Family::kMeta, kFormatKey, nullptr);
+  if (!version.ok()) return version.status();
+  if (!version->has_value()) {
+    if (exists) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("'", dir, "' is a RocksDB database but not an inlinks one (no format version)"));
+    }
+    if (options.read_only) return absl::NotFoundError("empty database");
+    Batch b(*impl);
+    b.Put(Family::kMeta, kFormatKey, std::to_string(kFormatVersion));
+    absl::Status w = impl->Write(b);
+    if (!w.ok()) return w;
+  } else if (**version != std::to_string(kFormatVersion)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "'", dir, "' has inlinks format version ", **version, "; this build reads version ",
+        kFormatVersion, (std::atoi((*version)->c_str()) > kFormatVersion
+                             ? " (written by a newer inlinks: upgrade)"
+                             : " (written by an older inlinks: no migration exists)")));
+  }
+  return std::unique_ptr<Db>(std::move(impl));
+}
+
+absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOptions& options) {
+  return DbImpl::Open(dir, options);
+}
+
+Batch::Batch(const Db& db) : rep_(std::make_unique<Rep>()) {
+  rep_->cfs = &static_cast<const DbImpl&>(db).handles();
+}
+Batch::~Batch() = default;
+Batch::Batch(Batch&&) noexcept = default;
+Batch& Batch::operator=(Batch&&) noexcept = default;
+
+void Batch::Put(Family family, std::string_view key, std::string_view value) {
+  rep_->wb.Put((*rep_->cfs)[static_cast<int>(family)], rocksdb::Slice(key.data(), key.size()),
+               rocksdb::Slice(value.data(), value.size()));
+}
+
+void Batch::Delete(Family family, std::string_view key) {
+  rep_->wb.Delete((*rep_->cfs)[static_cast<int>(family)], rocksdb::Slice(key.data(), key.size()));
+}
+
+void Batch::AddCounter(std::string_view key, int64_t delta) {
+  std::string v;
+  EncodeCounter(delta, &v);
+  rep_->wb.Merge((*rep_->cfs)[static_cast<int>(Family::kCounters)],
+                 rocksdb::Slice(key.data(), key.size()), v);
+}
+
+size_t Batch::Count() const { return rep_->wb.Count(); }
+size_t Batch::ByteSize() const { return rep_->wb.GetDataSize(); }
+
+}  // namespace inlinks::storage

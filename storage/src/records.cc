@@ -1,0 +1,201 @@
+#include "inlinks/storage/records.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "inlinks/core/coding.h"
+
+namespace inlinks::storage {
+namespace {
+
+using core::Decoder;
+
+absl::Status Malformed(std::string_view what) {
+  return absl::DataLossError(absl::StrCat("malformed ", std::string(what), " record"));
+}
+
+constexpr uint8_t kPageVersion = 1;
+constexpr uint8_t kForwardVersion = 1;
+constexpr uint8_t kLinkVersion = 1;
+
+}  // namespace
+
+std::string ReverseKey(std::string_view target_url_key, std::string_view source_href,
+                       uint32_t occurrence) {
+  std::string key;
+  key.reserve(target_url_key.size() + source_href.size() + 5);
+  key.append(target_url_key);
+  key.append(source_href);
+  key.push_back('\0');
+  core::PutFixed32BE(key, occurrence);
+  return key;
+}
+
+absl::StatusOr<ReverseKeyParts> DecodeReverseKey(std::string_view key) {
+  // UrlKey = host key 0x00 port(2) path 0x00; then source 0x00 occurrence(4).
+  size_t host_end = key.find('\0');
+  if (host_end == std::string_view::npos || host_end + 3 > key.size()) {
+    return Malformed("reverse key");
+  }
+  size_t path_end = key.find('\0', host_end + 3);
+  if (path_end == std::string_view::npos) return Malformed("reverse key");
+  if (key.size() < path_end + 1 + 1 + 4) return Malformed("reverse key");
+  size_t source_end = key.size() - 5;
+  if (key[source_end] != '\0') return Malformed("reverse key");
+  ReverseKeyParts parts;
+  parts.target_url_key = key.substr(0, path_end + 1);
+  parts.source_href = key.substr(path_end + 1, source_end - path_end - 1);
+  if (parts.source_href.find('\0') != std::string_view::npos) return Malformed("reverse key");
+  parts.occurrence = core::DecodeFixed32BE(key.data() + source_end + 1);
+  return parts;
+}
+
+std::string EncodeLinkValue(const LinkValue& v) {
+  std::string out;
+  out.reserve(v.target_href.size() + v.anchor.size() + 16);
+  out.push_back(static_cast<char>(kLinkVersion));
+  out.push_back(static_cast<char>(v.tag));
+  out.push_back(static_cast<char>(v.rel));
+  core::PutVarint64(out, v.position);
+  core::PutVarsint64(out, v.first_seen);
+  core::PutVarsint64(out, v.lost_time);
+  core::PutLengthPrefixed(out, v.target_href);
+  core::PutLengthPrefixed(out, v.anchor);
+  return out;
+}
+
+absl::StatusOr<LinkValue> DecodeLinkValue(std::string_view bytes) {
+  Decoder d(bytes);
+  LinkValue v;
+  uint8_t version, tag;
+  std::string_view target, anchor;
+  if (!d.GetByte(version) || version != kLinkVersion || !d.GetByte(tag) || tag > 6 ||
+      !d.GetByte(v.rel) || !d.GetVarint32(v.position) || !d.GetVarsint64(v.first_seen) ||
+      !d.GetVarsint64(v.lost_time) || !d.GetLengthPrefixed(target) ||
+      !d.GetLengthPrefixed(anchor) || !d.done()) {
+    return Malformed("link");
+  }
+  v.tag = static_cast<core::LinkTag>(tag);
+  v.target_href = std::string(target);
+  v.anchor = std::string(anchor);
+  return v;
+}
+
+std::string EncodePageValue(const PageValue& v) {
+  std::string out;
+  out.push_back(static_cast<char>(kPageVersion));
+  core::PutVarint64(out, static_cast<uint64_t>(v.http_status));
+  core::PutVarsint64(out, v.first_fetch);
+  core::PutVarsint64(out, v.last_fetch);
+  core::PutLengthPrefixed(out, v.title);
+  core::PutLengthPrefixed(out, v.ip);
+  core::PutLengthPrefixed(out, v.canonical);
+  core::PutVarint64(out, v.internal_links);
+  core::PutVarint64(out, v.external_links);
+  core::PutVarint64(out, v.total_links);
+  core::PutVarint64(out, v.live_records);
+  out.push_back(static_cast<char>((v.noindex ? 1 : 0) | (v.nofollow ? 2 : 0)));
+  uint64_t rank_bits;
+  static_assert(sizeof(rank_bits) == sizeof(v.rank));
+  std::memcpy(&rank_bits, &v.rank, sizeof(rank_bits));
+  core::PutFixed64BE(out, rank_bits);
+  return out;
+}
+
+absl::StatusOr<PageValue> DecodePageValue(std::string_view bytes) {
+  Decoder d(bytes);
+  PageValue v;
+  uint8_t version, flags;
+  uint64_t status, rank_bits;
+  std::string_view title, ip, canonical;
+  if (!d.GetByte(version) || version != kPageVersion || !d.GetVarint64(status) ||
+      status > 999 || !d.GetVarsint64(v.first_fetch) || !d.GetVarsint64(v.last_fetch) ||
+      !d.GetLengthPrefixed(title) || !d.GetLengthPrefixed(ip) ||
+      !d.GetLengthPrefixed(canonical) || !d.GetVarint32(v.internal_links) ||
+      !d.GetVarint32(v.external_links) || !d.GetVarint32(v.total_links) ||
+      !d.GetVarint32(v.live_records) || !d.GetByte(flags) || !d.GetFixed64BE(rank_bits) ||
+      !d.done()) {
+    return Malformed("page");
+  }
+  v.http_status = static_cast<int>(status);
+  v.title = std::string(title);
+  v.ip = std::string(ip);
+  v.canonical = std::string(canonical);
+  v.noindex = flags & 1;
+  v.nofollow = flags & 2;
+  std::memcpy(&v.rank, &rank_bits, sizeof(rank_bits));
+  return v;
+}
+
+std::string EncodeForward(const std::vector<ForwardEntry>& entries) {
+  std::string out;
+  out.reserve(entries.size() * 64 + 8);
+  out.push_back(static_cast<char>(kForwardVersion));
+  core::PutVarint64(out, entries.size());
+  for (const ForwardEntry& e : entries) {
+    core::PutLengthPrefixed(out, e.target_url_key);
+    core::PutVarint64(out, e.occurrence);
+    core::PutVarint64(out, e.domain_key_len);
+    core::PutFixed64BE(out, e.hash);
+    core::PutVarsint64(out, e.first_seen);
+    out.push_back(static_cast<char>(e.lost ? 1 : 0));
+    if (e.lost) core::PutVarsint64(out, e.lost_time);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ForwardEntry>> DecodeForward(std::string_view bytes) {
+  Decoder d(bytes);
+  uint8_t version;
+  uint64_t n;
+  if (!d.GetByte(version) || version != kForwardVersion || !d.GetVarint64(n) ||
+      n > bytes.size()) {
+    return Malformed("forward");
+  }
+  std::vector<ForwardEntry> entries(n);
+  for (ForwardEntry& e : entries) {
+    std::string_view key;
+    uint8_t lost;
+    if (!d.GetLengthPrefixed(key) || !d.GetVarint32(e.occurrence) ||
+        !d.GetVarint32(e.domain_key_len) || e.domain_key_len > key.size() ||
+        !d.GetFixed64BE(e.hash) || !d.GetVarsint64(e.first_seen) || !d.GetByte(lost) ||
+        lost > 1 || (lost && !d.GetVarsint64(e.lost_time))) {
+      return Malformed("forward");
+    }
+    e.target_url_key = std::string(key);
+    e.lost = lost;
+  }
+  if (!d.done()) return Malformed("forward");
+  return entries;
+}
+
+std::string CounterKey(CounterType type, ScopeKind kind, std::string_view scope_key) {
+  std::string k;
+  k.reserve(scope_key.size() + 2);
+  k.push_back(static_cast<char>(type));
+  k.push_back(static_cast<char>(kind));
+  k.append(scope_key);
+  return k;
+}
+
+std::string PairCounterKey(ScopeKind kind, std::string_view scope_key,
+                           std::string_view source_domain_key) {
+  std::string k;
+  k.reserve(scope_key.size() + source_domain_key.size() + 4);
+  k.push_back(static_cast<char>(CounterType::kDomainPair));
+  k.push_back(static_cast<char>(kind));
+  core::PutVarint64(k, scope_key.size());
+  k.append(scope_key);
+  k.append(source_domain_key);
+  return k;
+}
+
+std::string_view DomainScopeKey(std::string_view url_key, uint32_t domain_key_len) {
+  return url_key.substr(0, domain_key_len);
+}
+
+std::string_view HostScopeKey(std::string_view url_key) {
+  return url_key.substr(0, url_key.find('\0'));
+}
+
+}  // namespace inlinks::storage
