@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "inlinks/core/coding.h"
 #include "inlinks/core/domain.h"
 #include "inlinks/core/keys.h"
@@ -15,8 +16,6 @@
 namespace inlinks::indexer {
 namespace {
 
-using storage::CounterKey;
-using storage::CounterType;
 using storage::Family;
 using storage::ScopeKind;
 
@@ -33,10 +32,11 @@ class Checker {
     RETURN_IF_ERROR(ScanReverse(Family::kLost, /*live=*/false));
     // Referring domains follow from the pair counts.
     for (const auto& [pair, count] : expected_pairs_) {
-      if (count > 0) ++expected_[CounterKey(CounterType::kReferringDomains, pair.kind, pair.scope)];
-    }
-    for (const auto& [pair, count] : expected_pairs_) {
-      expected_[storage::PairCounterKey(pair.kind, pair.scope, pair.source_domain)] = count;
+      if (count > 0) {
+        ++Expected(storage::ScopeCounterKey(pair.kind, pair.scope))
+            [storage::kReferringDomainsField];
+      }
+      Expected(storage::PairCounterKey(pair.kind, pair.scope, pair.source_domain))[0] = count;
     }
     RETURN_IF_ERROR(ScanPages());
     RETURN_IF_ERROR(CompareCounters());
@@ -54,6 +54,12 @@ class Checker {
       return std::tie(kind, scope, source_domain) < std::tie(o.kind, o.scope, o.source_domain);
     }
   };
+
+  std::vector<int64_t>& Expected(const std::string& key) {
+    auto& v = expected_[key];
+    v.resize(storage::kMaxCounterFields, 0);
+    return v;
+  }
 
   void Error(std::string msg) {
     ++report_.errors;
@@ -93,14 +99,14 @@ class Checker {
         ++report_.live_links;
         ASSIGN_OR_RETURN(std::string source_domain, SourceDomainKey(source));
         for (int i = 0; i < 3; ++i) {
-          ++expected_[CounterKey(CounterType::kLiveLinks, kinds[i], scopes[i])];
+          ++Expected(storage::ScopeCounterKey(kinds[i], scopes[i]))[storage::kLiveField];
           ++expected_pairs_[Pair{kinds[i], std::string(scopes[i]), source_domain}];
         }
       } else {
         ++report_.lost_links;
         if (value.lost_time == 0) Error("lost record without lost time: " + Printable(it->key()));
         for (int i = 0; i < 3; ++i) {
-          ++expected_[CounterKey(CounterType::kLostLinks, kinds[i], scopes[i])];
+          ++Expected(storage::ScopeCounterKey(kinds[i], scopes[i]))[storage::kLostField];
         }
         ASSIGN_OR_RETURN(std::optional<std::string> also_live,
                          db_.Get(Family::kLinks, it->key(), snap_.get()));
@@ -125,32 +131,35 @@ class Checker {
       }
     }
     RETURN_IF_ERROR(it->status());
-    expected_[CounterKey(CounterType::kPages, ScopeKind::kDomain, "")] =
-        static_cast<int64_t>(report_.pages);
+    Expected(storage::PagesCounterKey())[0] = static_cast<int64_t>(report_.pages);
     return absl::OkStatus();
   }
 
   absl::Status CompareCounters() {
-    std::map<std::string, int64_t> stored;
+    std::map<std::string, std::vector<int64_t>> stored;
     auto it = db_.NewIterator(Family::kCounters, {"", ""}, snap_.get());
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      std::optional<int64_t> v = storage::DecodeCounter(it->value());
+      std::optional<std::vector<int64_t>> v = storage::DecodeCounters(it->value());
       if (!v) return absl::DataLossError("malformed counter " + Printable(it->key()));
-      stored.emplace(std::string(it->key()), *v);
+      v->resize(storage::kMaxCounterFields, 0);
+      stored.emplace(std::string(it->key()), *std::move(v));
     }
     RETURN_IF_ERROR(it->status());
+    const std::vector<int64_t> zeros(storage::kMaxCounterFields, 0);
     for (const auto& [key, want] : expected_) {
       ++report_.counters_checked;
       auto s = stored.find(key);
-      int64_t got = s == stored.end() ? 0 : s->second;
+      const std::vector<int64_t>& got = s == stored.end() ? zeros : s->second;
       if (got != want) {
-        Error(absl::StrCat("counter ", Printable(key), " is ", got, ", records say ", want));
+        Error(absl::StrCat("counter ", Printable(key), " is [", absl::StrJoin(got, ","),
+                           "], records say [", absl::StrJoin(want, ","), "]"));
       }
     }
     for (const auto& [key, got] : stored) {
-      if (got != 0 && !expected_.contains(key)) {
+      if (got != zeros && !expected_.contains(key)) {
         ++report_.counters_checked;
-        Error(absl::StrCat("counter ", Printable(key), " is ", got, ", records say 0"));
+        Error(absl::StrCat("counter ", Printable(key), " is [", absl::StrJoin(got, ","),
+                           "], records say 0"));
       }
     }
     return absl::OkStatus();
@@ -222,7 +231,7 @@ class Checker {
   const storage::Db& db_;
   std::unique_ptr<storage::Snapshot> snap_;
   CheckReport report_;
-  std::map<std::string, int64_t> expected_;
+  std::map<std::string, std::vector<int64_t>> expected_;
   std::map<Pair, int64_t> expected_pairs_;
   std::map<std::string, uint32_t, std::less<>> domain_len_;
   std::map<std::string, std::set<std::pair<std::string, uint32_t>>> live_by_source_;

@@ -6,6 +6,8 @@
 //   kBuckets       counts of the pagination buckets that changed
 #include "inlinks/indexer/indexer.h"
 
+#include <algorithm>
+#include <array>
 #include <ctime>
 #include <map>
 #include <mutex>
@@ -27,8 +29,6 @@
 namespace inlinks::indexer {
 namespace {
 
-using storage::CounterKey;
-using storage::CounterType;
 using storage::Family;
 using storage::ForwardEntry;
 using storage::LinkValue;
@@ -98,7 +98,6 @@ struct Indexer::Impl {
   absl::StatusOr<Prepared> Prepare(const core::Page& page) const;
   absl::Status Apply(const Prepared& p, const core::Page* page, const core::FetchFacts& facts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  absl::StatusOr<int64_t> PairCount(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 };
 
 absl::StatusOr<Prepared> Indexer::Impl::Prepare(const core::Page& page) const {
@@ -140,15 +139,6 @@ absl::StatusOr<Prepared> Indexer::Impl::Prepare(const core::Page& page) const {
   return p;
 }
 
-absl::StatusOr<int64_t> Indexer::Impl::PairCount(const std::string& key) {
-  auto it = pair_cache.find(key);
-  if (it != pair_cache.end()) return it->second;
-  ASSIGN_OR_RETURN(int64_t count, db.GetCounter(key));
-  if (pair_cache.size() >= options.pair_cache_entries) pair_cache.clear();
-  pair_cache.emplace(key, count);
-  return count;
-}
-
 absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
                                   const core::FetchFacts& facts) {
   const int64_t now = facts.fetch_time_unix != 0 ? facts.fetch_time_unix : NowUnix();
@@ -176,8 +166,9 @@ absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
   }
   std::vector<bool> old_matched(old.size(), false);
 
-  // Counter deltas, aggregated per key.
-  std::map<std::string, int64_t> counters;
+  // Counter deltas, aggregated per key: per scope {live, lost, referring
+  // domains}, per (scope, source domain) pair the live links.
+  std::map<std::string, std::array<int64_t, 3>> counters;
   std::map<std::string, int64_t> pairs;
   auto count_live = [&](std::string_view url_key, uint32_t domain_len, int64_t live,
                         int64_t lost) {
@@ -185,11 +176,16 @@ absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
                                   storage::HostScopeKey(url_key), url_key};
     ScopeKind kinds[3] = {ScopeKind::kDomain, ScopeKind::kHost, ScopeKind::kUrl};
     for (int i = 0; i < 3; ++i) {
-      if (live) counters[CounterKey(CounterType::kLiveLinks, kinds[i], scopes[i])] += live;
-      if (lost) counters[CounterKey(CounterType::kLostLinks, kinds[i], scopes[i])] += lost;
+      auto& c = counters[storage::ScopeCounterKey(kinds[i], scopes[i])];
+      c[storage::kLiveField] += live;
+      c[storage::kLostField] += lost;
       if (live) pairs[storage::PairCounterKey(kinds[i], scopes[i], p.source_domain_key)] += live;
     }
   };
+  // kLinks writes are sorted before they enter the batch: RocksDB's memtable
+  // inserts sorted keys faster.
+  std::vector<std::pair<std::string, std::string>> link_puts;
+  link_puts.reserve(p.links.size());
 
   IndexStats delta;
   bool forward_changed = false;
@@ -213,23 +209,23 @@ absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
         batch.Delete(Family::kLost, key);
         LinkValue v = n.value;
         v.first_seen = o.first_seen;
-        batch.Put(Family::kLinks, key, storage::EncodeLinkValue(v));
         buckets->OnInsert(key);
+        link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
         count_live(n.url_key, n.domain_key_len, +1, -1);
         ++delta.links_revived;
         forward_changed = true;
       } else if (o.hash != n.hash) {
         LinkValue v = n.value;
         v.first_seen = o.first_seen;
-        batch.Put(Family::kLinks, key, storage::EncodeLinkValue(v));
+        link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
         ++delta.links_rewritten;
         forward_changed = true;
       }
     } else {
       LinkValue v = n.value;
       v.first_seen = now;
-      batch.Put(Family::kLinks, key, storage::EncodeLinkValue(v));
       buckets->OnInsert(key);
+      link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
       count_live(n.url_key, n.domain_key_len, +1, 0);
       ++delta.links_added;
       forward_changed = true;
@@ -272,12 +268,31 @@ absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
   }
   for (ForwardEntry& e : remembered) next.push_back(std::move(e));
 
+  std::sort(link_puts.begin(), link_puts.end());
+  for (const auto& [key, value] : link_puts) batch.Put(Family::kLinks, key, value);
+
   // Referring domains: a (scope, source domain) pair going 0 -> n or n -> 0
-  // adds or removes one referring domain of the scope.
+  // adds or removes one referring domain of the scope. Pair counts come from
+  // the cache, else from one MultiGet for the page.
+  std::vector<std::string> missing;
+  for (const auto& [pair_key, d] : pairs) {
+    if (d != 0 && !pair_cache.contains(pair_key)) missing.push_back(pair_key);
+  }
+  if (!missing.empty()) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> values, db.MultiGetCounter(missing));
+    if (pair_cache.size() + missing.size() > options.pair_cache_entries) pair_cache.clear();
+    for (size_t i = 0; i < missing.size(); ++i) pair_cache.emplace(missing[i], values[i]);
+  }
   std::vector<std::pair<std::string, int64_t>> pair_updates;
   for (const auto& [pair_key, d] : pairs) {
     if (d == 0) continue;
-    ASSIGN_OR_RETURN(int64_t before, PairCount(pair_key));
+    auto cached = pair_cache.find(pair_key);
+    int64_t before;
+    if (cached != pair_cache.end()) {
+      before = cached->second;
+    } else {
+      ASSIGN_OR_RETURN(before, db.GetCounter(pair_key));
+    }
     int64_t after = before + d;
     if (after < 0) {
       return absl::DataLossError("referring-domain pair counter would go negative");
@@ -285,31 +300,30 @@ absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
     batch.AddCounter(pair_key, d);
     pair_updates.emplace_back(pair_key, after);
     if ((before == 0) != (after == 0)) {
-      // Key layout: 'P' kind varint(len) scope source-domain.
-      char kind = pair_key[1];
-      std::string_view rest(pair_key);
-      rest.remove_prefix(2);
-      uint64_t len = 0;
-      int shift = 0;
-      while (!rest.empty()) {
-        auto b = static_cast<unsigned char>(rest.front());
-        rest.remove_prefix(1);
-        len |= uint64_t{b & 0x7Fu} << shift;
-        shift += 7;
-        if ((b & 0x80) == 0) break;
+      ScopeKind kind;
+      std::string_view scope, source_domain;
+      if (!storage::ParsePairCounterKey(pair_key, kind, scope, source_domain)) {
+        return absl::InternalError("unparseable pair counter key");
       }
-      counters[CounterKey(CounterType::kReferringDomains, static_cast<ScopeKind>(kind),
-                          rest.substr(0, len))] += after == 0 ? -1 : +1;
+      counters[storage::ScopeCounterKey(kind, scope)][storage::kReferringDomainsField] +=
+          after == 0 ? -1 : +1;
     }
   }
   for (const auto& [key, d] : counters) {
-    if (d != 0) batch.AddCounter(key, d);
+    if (d[0] == 0 && d[1] == 0 && d[2] == 0) continue;
+    if (d[1] == 0 && d[2] == 0) {
+      batch.AddCounters(key, {d[0]});
+    } else if (d[2] == 0) {
+      batch.AddCounters(key, {d[0], d[1]});
+    } else {
+      batch.AddCounters(key, {d[0], d[1], d[2]});
+    }
   }
 
   // The page record.
   if (new_page) {
     record.first_fetch = now;
-    batch.AddCounter(CounterKey(CounterType::kPages, ScopeKind::kDomain, ""), 1);
+    batch.AddCounter(storage::PagesCounterKey(), 1);
   }
   record.last_fetch = now;
   record.http_status = facts.http_status;

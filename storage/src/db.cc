@@ -13,6 +13,8 @@
 #include <rocksdb/write_batch.h>
 
 #include <array>
+#include <span>
+#include <vector>
 #include <cstring>
 #include <filesystem>
 
@@ -59,29 +61,35 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   }
 }
 
-void EncodeCounter(int64_t v, std::string* out) {
-  out->resize(8);
-  auto u = static_cast<uint64_t>(v);
-  for (int i = 0; i < 8; ++i) (*out)[i] = static_cast<char>(u >> (8 * i));
+void EncodeCounters(std::span<const int64_t> fields, std::string* out) {
+  out->resize(8 * fields.size());
+  for (size_t f = 0; f < fields.size(); ++f) {
+    auto u = static_cast<uint64_t>(fields[f]);
+    for (int i = 0; i < 8; ++i) (*out)[8 * f + i] = static_cast<char>(u >> (8 * i));
+  }
 }
 
-// int64 addition. A malformed operand makes the merge fail, which RocksDB
+// Field-wise int64 addition of counter vectors (the shorter operand is
+// padded with zeros). A malformed operand makes the merge fail, which RocksDB
 // reports as Corruption on read (never silently wrong totals).
 class CounterAddOperator : public rocksdb::AssociativeMergeOperator {
  public:
   bool Merge(const rocksdb::Slice& key, const rocksdb::Slice* existing,
              const rocksdb::Slice& value, std::string* new_value,
              rocksdb::Logger* logger) const override {
-    int64_t base = 0;
+    std::vector<int64_t> sum;
     if (existing != nullptr) {
-      auto e = DecodeCounter(std::string_view(existing->data(), existing->size()));
+      auto e = DecodeCounters(std::string_view(existing->data(), existing->size()));
       if (!e) return false;
-      base = *e;
+      sum = std::move(*e);
     }
-    auto d = DecodeCounter(std::string_view(value.data(), value.size()));
+    auto d = DecodeCounters(std::string_view(value.data(), value.size()));
     if (!d) return false;
-    EncodeCounter(static_cast<int64_t>(static_cast<uint64_t>(base) + static_cast<uint64_t>(*d)),
-                  new_value);
+    if (d->size() > sum.size()) sum.resize(d->size(), 0);
+    for (size_t i = 0; i < d->size(); ++i) {
+      sum[i] = static_cast<int64_t>(static_cast<uint64_t>(sum[i]) + static_cast<uint64_t>((*d)[i]));
+    }
+    EncodeCounters(sum, new_value);
     return true;
   }
   const char* Name() const override { return "inlinks.CounterAdd"; }
@@ -136,11 +144,25 @@ class RocksIterator : public Iterator {
 
 }  // namespace
 
+std::optional<std::vector<int64_t>> DecodeCounters(std::string_view value) {
+  if (value.empty() || value.size() % 8 != 0 || value.size() > 8 * kMaxCounterFields) {
+    return std::nullopt;
+  }
+  std::vector<int64_t> fields(value.size() / 8);
+  for (size_t f = 0; f < fields.size(); ++f) {
+    uint64_t u = 0;
+    for (int i = 0; i < 8; ++i) {
+      u |= uint64_t{static_cast<unsigned char>(value[8 * f + i])} << (8 * i);
+    }
+    fields[f] = static_cast<int64_t>(u);
+  }
+  return fields;
+}
+
 std::optional<int64_t> DecodeCounter(std::string_view value) {
-  if (value.size() != 8) return std::nullopt;
-  uint64_t u = 0;
-  for (int i = 0; i < 8; ++i) u |= uint64_t{static_cast<unsigned char>(value[i])} << (8 * i);
-  return static_cast<int64_t>(u);
+  auto fields = DecodeCounters(value);
+  if (!fields) return std::nullopt;
+  return (*fields)[0];
 }
 
 struct Batch::Rep {
@@ -180,12 +202,38 @@ class DbImpl : public Db {
 
   absl::StatusOr<int64_t> GetCounter(std::string_view key,
                                      const Snapshot* snapshot) const override {
+    absl::StatusOr<std::vector<int64_t>> v = GetCounters(key, snapshot);
+    if (!v.ok()) return v.status();
+    return (*v)[0];
+  }
+
+  absl::StatusOr<std::vector<int64_t>> GetCounters(std::string_view key,
+                                                   const Snapshot* snapshot) const override {
     absl::StatusOr<std::optional<std::string>> v = Get(Family::kCounters, key, snapshot);
     if (!v.ok()) return v.status();
-    if (!v->has_value()) return 0;
-    std::optional<int64_t> c = DecodeCounter(**v);
+    if (!v->has_value()) return std::vector<int64_t>(kMaxCounterFields, 0);
+    std::optional<std::vector<int64_t>> c = DecodeCounters(**v);
     if (!c) return absl::DataLossError("malformed counter value");
-    return *c;
+    c->resize(kMaxCounterFields, 0);
+    return *std::move(c);
+  }
+
+  absl::StatusOr<std::vector<int64_t>> MultiGetCounter(
+      const std::vector<std::string>& keys) const override {
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->MultiGet(rocksdb::ReadOptions(), handles_[static_cast<int>(Family::kCounters)],
+                  keys.size(), slices.data(), values.data(), statuses.data());
+    std::vector<int64_t> out(keys.size(), 0);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      if (!statuses[i].ok()) return FromRocks(statuses[i], "multiget");
+      auto c = DecodeCounter(std::string_view(values[i].data(), values[i].size()));
+      if (!c) return absl::DataLossError("malformed counter value");
+      out[i] = *c;
+    }
+    return out;
   }
 
   std::unique_ptr<Snapshot> GetSnapshot() const override {
@@ -266,7 +314,17 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
                          f == Family::kForward || f == Family::kMeta;
     o.table_factory.reset(table_options(point_lookups));
     if (point_lookups) o.optimize_filters_for_hits = false;
-    if (f == Family::kCounters) o.merge_operator = std::make_shared<CounterAddOperator>();
+    if (f == Family::kCounters) {
+      o.merge_operator = std::make_shared<CounterAddOperator>();
+      // Most counter lookups during a first crawl are for pairs that do not
+      // exist yet: a memtable bloom filter answers those without searching.
+      o.memtable_whole_key_filtering = true;
+      o.memtable_prefix_bloom_size_ratio = 0.05;
+    }
+    if (f == Family::kForward || f == Family::kPages) {
+      o.memtable_whole_key_filtering = true;
+      o.memtable_prefix_bloom_size_ratio = 0.02;
+    }
     return o;
   };
 
@@ -358,8 +416,12 @@ void Batch::Delete(Family family, std::string_view key) {
 }
 
 void Batch::AddCounter(std::string_view key, int64_t delta) {
+  AddCounters(key, {delta});
+}
+
+void Batch::AddCounters(std::string_view key, std::initializer_list<int64_t> deltas) {
   std::string v;
-  EncodeCounter(delta, &v);
+  EncodeCounters(std::span<const int64_t>(deltas.begin(), deltas.size()), &v);
   rep_->wb.Merge((*rep_->cfs)[static_cast<int>(Family::kCounters)],
                  rocksdb::Slice(key.data(), key.size()), v);
 }

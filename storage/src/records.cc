@@ -169,10 +169,10 @@ absl::StatusOr<std::vector<ForwardEntry>> DecodeForward(std::string_view bytes) 
   return entries;
 }
 
-std::string CounterKey(CounterType type, ScopeKind kind, std::string_view scope_key) {
+std::string ScopeCounterKey(ScopeKind kind, std::string_view scope_key) {
   std::string k;
   k.reserve(scope_key.size() + 2);
-  k.push_back(static_cast<char>(type));
+  k.push_back('C');
   k.push_back(static_cast<char>(kind));
   k.append(scope_key);
   return k;
@@ -182,12 +182,35 @@ std::string PairCounterKey(ScopeKind kind, std::string_view scope_key,
                            std::string_view source_domain_key) {
   std::string k;
   k.reserve(scope_key.size() + source_domain_key.size() + 4);
-  k.push_back(static_cast<char>(CounterType::kDomainPair));
+  k.push_back('P');
   k.push_back(static_cast<char>(kind));
   core::PutVarint64(k, scope_key.size());
   k.append(scope_key);
   k.append(source_domain_key);
   return k;
+}
+
+bool ParsePairCounterKey(std::string_view key, ScopeKind& kind, std::string_view& scope_key,
+                         std::string_view& source_domain_key) {
+  if (key.size() < 3 || key[0] != 'P') return false;
+  kind = static_cast<ScopeKind>(key[1]);
+  Decoder d(key.substr(2));
+  uint64_t len;
+  if (!d.GetVarint64(len) || len > d.rest().size()) return false;
+  scope_key = d.rest().substr(0, len);
+  source_domain_key = d.rest().substr(len);
+  return true;
+}
+
+std::string PagesCounterKey() { return "G"; }
+
+absl::StatusOr<ScopeCounts> GetScopeCounts(const Db& db, ScopeKind kind,
+                                           std::string_view scope_key,
+                                           const Snapshot* snapshot) {
+  absl::StatusOr<std::vector<int64_t>> f =
+      db.GetCounters(ScopeCounterKey(kind, scope_key), snapshot);
+  if (!f.ok()) return f.status();
+  return ScopeCounts{(*f)[kLiveField], (*f)[kLostField], (*f)[kReferringDomainsField]};
 }
 
 std::string_view DomainScopeKey(std::string_view url_key, uint32_t domain_key_len) {

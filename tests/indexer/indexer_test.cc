@@ -20,8 +20,6 @@
 namespace inlinks::indexer {
 namespace {
 
-using storage::CounterKey;
-using storage::CounterType;
 using storage::Family;
 using storage::ScopeKind;
 
@@ -79,17 +77,13 @@ class IndexerTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(indexer_, Indexer::Create(*db_, options));
   }
 
-  int64_t Counter(CounterType type, ScopeKind kind, std::string_view scope) {
-    return db_->GetCounter(CounterKey(type, kind, scope)).value();
+  storage::ScopeCounts Counts(ScopeKind kind, std::string_view scope) {
+    return storage::GetScopeCounts(*db_, kind, scope).value();
   }
-  int64_t Live(ScopeKind kind, std::string_view scope) {
-    return Counter(CounterType::kLiveLinks, kind, scope);
-  }
-  int64_t Lost(ScopeKind kind, std::string_view scope) {
-    return Counter(CounterType::kLostLinks, kind, scope);
-  }
+  int64_t Live(ScopeKind kind, std::string_view scope) { return Counts(kind, scope).live; }
+  int64_t Lost(ScopeKind kind, std::string_view scope) { return Counts(kind, scope).lost; }
   int64_t RefDomains(ScopeKind kind, std::string_view scope) {
-    return Counter(CounterType::kReferringDomains, kind, scope);
+    return Counts(kind, scope).referring_domains;
   }
   static std::string UrlKeyOf(std::string url) {
     return core::UrlKey(core::ParseUrl(url).value());
@@ -150,7 +144,7 @@ TEST_F(IndexerTest, FirstCrawlWritesRecordsCountersAndPage) {
   EXPECT_EQ(pv.last_fetch, 1000);
   EXPECT_EQ(pv.external_links, 3u);
   EXPECT_EQ(pv.live_records, 3u);
-  EXPECT_EQ(db_->GetCounter(CounterKey(CounterType::kPages, ScopeKind::kDomain, "")).value(), 1);
+  EXPECT_EQ(db_->GetCounter(storage::PagesCounterKey()).value(), 1);
   ExpectConsistent();
 }
 
@@ -359,11 +353,11 @@ TEST_F(IndexerTest, CheckFindsPlantedInconsistencies) {
   };
   {
     storage::Batch b(*db_);
-    b.AddCounter(CounterKey(CounterType::kLiveLinks, ScopeKind::kDomain, "com.a."), 1);
+    b.AddCounters(storage::ScopeCounterKey(ScopeKind::kDomain, "com.a."), {0, 0, 1});
     ASSERT_OK(db_->Write(b));
     expect_errors("counter off by one");
     storage::Batch undo(*db_);
-    undo.AddCounter(CounterKey(CounterType::kLiveLinks, ScopeKind::kDomain, "com.a."), -1);
+    undo.AddCounters(storage::ScopeCounterKey(ScopeKind::kDomain, "com.a."), {0, 0, -1});
     ASSERT_OK(db_->Write(undo));
     ExpectConsistent();
   }

@@ -97,14 +97,21 @@ TEST(Records, ForwardRoundTrip) {
   EXPECT_TRUE(DecodeForward(EncodeForward({})).value().empty());
 }
 
-TEST(Records, CounterKeysAreDistinctPerTypeKindAndScope) {
-  EXPECT_NE(CounterKey(CounterType::kLiveLinks, ScopeKind::kDomain, "com.example."),
-            CounterKey(CounterType::kLiveLinks, ScopeKind::kHost, "com.example."));
-  EXPECT_NE(CounterKey(CounterType::kLiveLinks, ScopeKind::kDomain, "com.example."),
-            CounterKey(CounterType::kLostLinks, ScopeKind::kDomain, "com.example."));
+TEST(Records, CounterKeysAreDistinctPerKindAndScope) {
+  EXPECT_NE(ScopeCounterKey(ScopeKind::kDomain, "com.example."),
+            ScopeCounterKey(ScopeKind::kHost, "com.example."));
   // Pair keys length-prefix the scope, so scope/source boundaries are unambiguous.
   EXPECT_NE(PairCounterKey(ScopeKind::kDomain, "com.example.", "org.a."),
             PairCounterKey(ScopeKind::kDomain, "com.example.org.", "a."));
+  ScopeKind kind;
+  std::string_view scope, source;
+  ASSERT_TRUE(ParsePairCounterKey(PairCounterKey(ScopeKind::kUrl, "com.x.", "org.y."), kind,
+                                  scope, source));
+  EXPECT_EQ(kind, ScopeKind::kUrl);
+  EXPECT_EQ(scope, "com.x.");
+  EXPECT_EQ(source, "org.y.");
+  EXPECT_FALSE(ParsePairCounterKey("P", kind, scope, source));
+  EXPECT_FALSE(ParsePairCounterKey("Pu\x7f", kind, scope, source));
   std::string url_key = core::UrlKey(core::ParseUrl("http://a.b.example.com/x").value());
   EXPECT_EQ(HostScopeKey(url_key), "com.example.b.a.");
   EXPECT_EQ(DomainScopeKey(url_key, 12), "com.example.");

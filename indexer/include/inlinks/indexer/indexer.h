@@ -14,7 +14,7 @@
 //     found missing (history is kept, never deleted); if it comes back it is
 //     live again with its original first-seen time;
 //   - a page that returns 404/410, or is reported gone, loses all its links.
-// Counters (storage/records.h CounterType) are exact after any sequence of
+// Counters (storage/records.h ScopeCounts) are exact after any sequence of
 // crawls, re-crawls and lost links, because they change in the same batch as
 // the records they count.
 //

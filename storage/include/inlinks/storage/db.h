@@ -21,9 +21,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -71,6 +73,9 @@ class Batch {
   void Delete(Family family, std::string_view key);
   // Adds `delta` to the int64 counter at `key` in kCounters.
   void AddCounter(std::string_view key, int64_t delta);
+  // Adds `deltas` field-wise to the counter vector at `key` (at most
+  // kMaxCounterFields fields).
+  void AddCounters(std::string_view key, std::initializer_list<int64_t> deltas);
   size_t Count() const;
   size_t ByteSize() const;
 
@@ -119,9 +124,15 @@ class Db {
   // The value at `key`, nullopt when absent. Reads `snapshot` when given.
   virtual absl::StatusOr<std::optional<std::string>> Get(
       Family family, std::string_view key, const Snapshot* snapshot = nullptr) const = 0;
-  // The counter at `key` (0 when absent).
+  // The counter at `key` (its first field; 0 when absent).
   virtual absl::StatusOr<int64_t> GetCounter(std::string_view key,
                                              const Snapshot* snapshot = nullptr) const = 0;
+  // All kMaxCounterFields fields of the counter at `key` (zeros when absent).
+  virtual absl::StatusOr<std::vector<int64_t>> GetCounters(
+      std::string_view key, const Snapshot* snapshot = nullptr) const = 0;
+  // GetCounter of many keys at once (latest state, no snapshot).
+  virtual absl::StatusOr<std::vector<int64_t>> MultiGetCounter(
+      const std::vector<std::string>& keys) const = 0;
   virtual std::unique_ptr<Snapshot> GetSnapshot() const = 0;
   // An iterator over `range` of `family` (the whole family for {"", ""}).
   virtual std::unique_ptr<Iterator> NewIterator(Family family, const core::KeyRange& range,
@@ -133,8 +144,12 @@ class Db {
   virtual const std::string& dir() const = 0;
 };
 
-// Decodes a counter value written by the merge operator (8 bytes,
-// little-endian two's complement). nullopt when malformed.
+// A counter is a vector of 1..kMaxCounterFields int64 fields, each 8 bytes
+// little-endian two's complement, added field-wise by the merge operator.
+inline constexpr size_t kMaxCounterFields = 4;
+// Decodes a counter value; nullopt when malformed.
+std::optional<std::vector<int64_t>> DecodeCounters(std::string_view value);
+// Its first field.
 std::optional<int64_t> DecodeCounter(std::string_view value);
 
 }  // namespace inlinks::storage

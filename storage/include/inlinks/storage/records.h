@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "inlinks/core/records.h"
+#include "inlinks/storage/db.h"
 
 namespace inlinks::storage {
 
@@ -89,18 +90,33 @@ absl::StatusOr<std::vector<ForwardEntry>> DecodeForward(std::string_view bytes);
 
 // ---- Counters (Family::kCounters) ----
 enum class ScopeKind : char { kDomain = 'd', kHost = 'h', kUrl = 'u' };
-enum class CounterType : char {
-  kLiveLinks = 'L',         // live reverse records in the scope
-  kLostLinks = 'X',         // lost reverse records in the scope
-  kReferringDomains = 'R',  // distinct source registrable domains of the live records
-  kDomainPair = 'P',        // live records from one source domain into the scope (internal)
-  kPages = 'G',             // pages indexed (scope key empty)
+
+// Every scope has one counter vector (one LSM entry per change, however many
+// of its figures change): field 0 live links, 1 lost links, 2 referring
+// domains (distinct source registrable domains of the live links).
+enum CountField { kLiveField = 0, kLostField = 1, kReferringDomainsField = 2 };
+struct ScopeCounts {
+  int64_t live = 0;
+  int64_t lost = 0;
+  int64_t referring_domains = 0;
 };
-// scope_key: HostKey(domain) for kDomain, HostKey(host) for kHost,
-// UrlKey(url) for kUrl.
-std::string CounterKey(CounterType type, ScopeKind kind, std::string_view scope_key);
+
+// 'C' kind scope_key, where scope_key is HostKey(domain) for kDomain,
+// HostKey(host) for kHost, UrlKey(url) for kUrl.
+std::string ScopeCounterKey(ScopeKind kind, std::string_view scope_key);
+// 'P' kind varint(len) scope_key source_domain_key: live links from one
+// source registrable domain into the scope (decides referring domains).
 std::string PairCounterKey(ScopeKind kind, std::string_view scope_key,
                            std::string_view source_domain_key);
+// Splits a pair counter key; false when malformed.
+bool ParsePairCounterKey(std::string_view key, ScopeKind& kind, std::string_view& scope_key,
+                         std::string_view& source_domain_key);
+// "G": pages with a page record.
+std::string PagesCounterKey();
+
+absl::StatusOr<ScopeCounts> GetScopeCounts(const Db& db, ScopeKind kind,
+                                           std::string_view scope_key,
+                                           const Snapshot* snapshot = nullptr);
 
 // The scope keys of a target URL key: its domain (the first domain_key_len
 // bytes), its host, and the URL itself.
