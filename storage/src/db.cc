@@ -377,8 +377,18 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
   if (!version.ok()) return version.status();
   if (!version->has_value()) {
     if (exists) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("'", dir, "' is a RocksDB database but not an inlinks one (no format version)"));
+      // A process killed between RocksDB creating the files and our first
+      // write leaves an empty database without a version: finish creating it.
+      // Anything with data in it is not ours to claim.
+      for (int f = 0; f < kFamilyCount; ++f) {
+        auto it = impl->NewIterator(static_cast<Family>(f), {"", ""}, nullptr);
+        it->SeekToFirst();
+        if (!it->status().ok()) return it->status();
+        if (it->Valid()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "'", dir, "' is a RocksDB database but not an inlinks one (no format version)"));
+        }
+      }
     }
     if (options.read_only) return absl::NotFoundError("empty database");
     Batch b(*impl);
