@@ -1,8 +1,9 @@
 // See html_guard.h. The tag grammar follows the HTML Standard's tokenizer
 // (https://html.spec.whatwg.org/#tokenization) closely enough to find tag
-// boundaries, comments and raw-text elements; the tree model is a deliberate
-// over-approximation: it never under-counts depth by much, and the caps are
-// far above what real pages use (measured: real pages nest < 60 deep).
+// boundaries, comments and raw-text elements; the tree model follows the tree
+// builder's rules that change depth (implied end tags, end tags that stop at
+// scope boundaries and special elements, foreign content). Where it cannot
+// be exact it over-counts depth, which only blanks more tags.
 #include "html_guard.h"
 
 #include <algorithm>
@@ -17,7 +18,7 @@
 namespace inlinks::crawler::internal {
 namespace {
 
-using Name = std::array<char, 12>;  // lower-case tag name, truncated
+using Name = std::array<char, 16>;  // lower-case tag name, truncated
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
@@ -36,41 +37,63 @@ bool NameIn(const Name& n, std::initializer_list<std::string_view> list) {
 }
 
 bool IsVoid(const Name& n) {
-  return NameIn(n, {"area", "base", "br", "col", "embed", "hr", "img", "input",
-                    "link", "meta", "param", "source", "track", "wbr", "keygen",
-                    "frame", "basefont", "bgsound", "image", "isindex"});
+  return NameIn(n, {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                    "param", "source", "track", "wbr", "keygen", "frame", "basefont",
+                    "bgsound", "image", "isindex"});
 }
 
-// Elements whose content is not markup (script data, RCDATA, RAWTEXT).
+// Elements whose content the tokenizer does not read as markup (script data,
+// RCDATA, RAWTEXT), in HTML content. noscript is markup: gumbo parses with
+// scripting off.
 bool IsRawText(const Name& n) {
-  return NameIn(n, {"script", "style", "xmp", "iframe", "noembed", "noframes",
-                    "textarea", "title", "noscript"});
+  return NameIn(n, {"script", "style", "xmp", "iframe", "noembed", "noframes", "textarea",
+                    "title"});
 }
 
 bool IsFormatting(const Name& n) {
-  return NameIn(n, {"b", "big", "code", "em", "font", "i", "nobr", "s", "small",
-                    "strike", "strong", "tt", "u"});
+  return NameIn(n, {"b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike",
+                    "strong", "tt", "u"});
 }
 
-// Tags that carry links or page facts: never blanked.
+bool IsLinkTag(const Name& n) {
+  return NameIn(n, {"a", "area", "iframe", "frame", "link"});
+}
+
+// Tags that carry links or page facts: kept below the link cap.
 bool IsProtected(const Name& n) {
-  return NameIn(n, {"a", "area", "iframe", "frame", "link", "meta", "base", "img",
-                    "html", "head", "body", "title"});
+  return IsLinkTag(n) || NameIn(n, {"meta", "base", "html", "head", "body", "title"});
+}
+
+// "has an element in scope" boundaries: an end tag never closes across them.
+bool IsScopeBoundary(const Name& n) {
+  return NameIn(n, {"applet", "caption", "html", "table", "td", "th", "marquee", "object",
+                    "template", "svg", "math", "foreignobject", "desc", "select"});
+}
+
+// The tree builder's "special" category: "any other end tag" stops at them.
+bool IsSpecial(const Name& n) {
+  return IsScopeBoundary(n) ||
+         NameIn(n, {"address", "article", "aside", "blockquote", "body", "button", "center",
+                    "colgroup", "dd", "details", "dir", "div", "dl", "dt", "fieldset",
+                    "figcaption", "figure", "footer", "form", "frameset", "h1", "h2", "h3",
+                    "h4", "h5", "h6", "head", "header", "hgroup", "li", "listing", "main",
+                    "menu", "nav", "noembed", "noframes", "noscript", "ol", "p", "plaintext",
+                    "pre", "section", "summary", "tbody", "textarea", "tfoot", "thead", "tr",
+                    "ul", "xmp", "iframe", "script", "style", "title"});
 }
 
 // Start tags that close an open <p> (HTML "close a p element").
 bool ClosesP(const Name& n) {
-  return NameIn(n, {"address", "article", "aside", "blockquote", "center",
-                    "details", "dialog", "dir", "div", "dl", "fieldset",
-                    "figcaption", "figure", "footer", "header", "hgroup", "main",
-                    "menu", "nav", "ol", "p", "section", "summary", "ul", "h1",
-                    "h2", "h3", "h4", "h5", "h6", "pre", "listing", "form",
-                    "table", "hr", "li", "dd", "dt", "plaintext", "xmp"});
+  return NameIn(n, {"address", "article", "aside", "blockquote", "center", "details", "dialog",
+                    "dir", "div", "dl", "fieldset", "figcaption", "figure", "footer", "header",
+                    "hgroup", "main", "menu", "nav", "ol", "p", "section", "summary", "ul",
+                    "h1", "h2", "h3", "h4", "h5", "h6", "pre", "listing", "form", "table",
+                    "hr", "li", "dd", "dt", "plaintext", "xmp"});
 }
 
 bool IsAttributeWorthKeeping(std::string_view name) {
-  for (std::string_view keep : {"href", "src", "rel", "name", "content",
-                                "http-equiv", "alt", "charset", "title"}) {
+  for (std::string_view keep :
+       {"href", "src", "rel", "name", "content", "http-equiv", "alt", "charset", "title"}) {
     if (absl::EqualsIgnoreCase(absl::string_view(name.data(), name.size()),
                                absl::string_view(keep.data(), keep.size()))) {
       return true;
@@ -79,10 +102,28 @@ bool IsAttributeWorthKeeping(std::string_view name) {
   return false;
 }
 
+// Open-element counts by name hash: zero means "certainly not open", so most
+// end tags and implied-end checks skip the stack scan.
+class NameCounts {
+ public:
+  void Add(const Name& n, int d) { counts_[Hash(n)] += d; }
+  bool MaybeOpen(const Name& n) const { return counts_[Hash(n)] > 0; }
+
+ private:
+  static size_t Hash(const Name& n) {
+    uint32_t h = 2166136261u;
+    for (char c : n) {
+      if (c == '\0') break;
+      h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    }
+    return h & 255;
+  }
+  std::array<int32_t, 256> counts_{};
+};
+
 class Guard {
  public:
-  Guard(std::string& html, const HtmlGuardLimits& limits)
-      : s_(html), limits_(limits) {
+  Guard(std::string& html, const HtmlGuardLimits& limits) : s_(html), limits_(limits) {
     stack_.reserve(limits.max_depth + 1);
   }
 
@@ -118,10 +159,21 @@ class Guard {
 
   size_t SkipMarkupDeclaration(size_t i) {
     if (s_.compare(i, 4, "<!--") == 0) {
-      size_t end = s_.find("-->", i + 4);
-      // "<!-->" and "<!--->" are complete (empty) comments per the tokenizer.
+      // "<!-->" and "<!--->" are complete (empty) comments; a comment ends at
+      // "-->" or, with a parse error, at "--!>".
       if (s_.compare(i + 4, 1, ">") == 0) return i + 5;
       if (s_.compare(i + 4, 2, "->") == 0) return i + 6;
+      size_t p = i + 4;
+      while (true) {
+        p = s_.find("--", p);
+        if (p == std::string::npos) return s_.size();
+        if (s_.compare(p + 2, 1, ">") == 0) return p + 3;
+        if (s_.compare(p + 2, 2, "!>") == 0) return p + 4;
+        ++p;
+      }
+    }
+    if (InForeign() && s_.compare(i, 9, "<![CDATA[") == 0) {
+      size_t end = s_.find("]]>", i + 9);
       return end == std::string::npos ? s_.size() : end + 3;
     }
     return SkipTo(i + 2, '>');
@@ -136,11 +188,30 @@ class Guard {
       if (k + 1 < name.size()) {
         name[k++] = absl::ascii_tolower(static_cast<unsigned char>(s_[i]));
       } else {
-        name[name.size() - 1] = '?';  // too long: matches no known tag
+        name[name.size() - 2] = '?';  // too long: matches no known tag
       }
       ++i;
     }
     return i;
+  }
+
+  bool InForeign() const { return foreign_depth_ > 0; }
+
+  void Push(const Name& n) {
+    stack_.push_back(n);
+    counts_.Add(n, +1);
+    if (NameIn(n, {"svg", "math"})) ++foreign_depth_;
+    if (IsFormatting(n)) ++formatting_in_stack_;
+  }
+
+  void PopTo(size_t new_size) {
+    while (stack_.size() > new_size) {
+      const Name& n = stack_.back();
+      counts_.Add(n, -1);
+      if (NameIn(n, {"svg", "math"})) --foreign_depth_;
+      if (IsFormatting(n) && formatting_in_stack_ > 0) --formatting_in_stack_;
+      stack_.pop_back();
+    }
   }
 
   size_t EndTag(size_t i) {
@@ -151,26 +222,43 @@ class Guard {
     size_t p = ReadName(i + 2, name);
     size_t end = SkipTo(p, '>');
     if (IsFormatting(name) && formatting_open_ > 0) --formatting_open_;
-    PopTo(name);
+    if (!InForeign() && (NameIs(name, "p") || NameIs(name, "br")) &&
+        (NameIs(name, "br") || !counts_.MaybeOpen(name))) {
+      // </p> with no open p and </br> make the parser insert an element (and
+      // reconstruct the formatting elements that were closed implicitly).
+      if (!Charge(1)) return Blank(i, end, stats_.tags_blanked_count);
+      return end;
+    }
+    if (!counts_.MaybeOpen(name)) return end;
+    // An end tag closes the innermost open element of its name, but never
+    // across a scope boundary; an end tag of a non-special element also stops
+    // at any special element (HTML "any other end tag").
+    const bool special = IsSpecial(name);
+    for (size_t k = stack_.size(); k > 0; --k) {
+      const Name& open = stack_[k - 1];
+      if (open == name) {
+        PopTo(k - 1);
+        break;
+      }
+      if (IsScopeBoundary(open) || (!special && IsSpecial(open))) break;
+    }
     return end;
   }
 
-  // Pops the stack down to and including the innermost `name`, if open.
-  void PopTo(const Name& name) {
-    for (size_t k = stack_.size(); k > 0; --k) {
-      if (stack_[k - 1] == name) {
-        stack_.resize(k - 1);
-        return;
-      }
-    }
-  }
-
-  // Pops `name` if open, stopping at (not crossing) any of `boundaries`.
+  // Pops the innermost element named in `names` if it is open above every
+  // element in `boundaries`.
   void CloseIfOpen(std::initializer_list<std::string_view> names,
                    std::initializer_list<std::string_view> boundaries) {
+    bool maybe = false;
+    for (std::string_view n : names) {
+      Name key{};
+      std::memcpy(key.data(), n.data(), std::min(n.size(), key.size() - 1));
+      maybe |= counts_.MaybeOpen(key);
+    }
+    if (!maybe) return;
     for (size_t k = stack_.size(); k > 0; --k) {
       if (NameIn(stack_[k - 1], names)) {
-        stack_.resize(k - 1);
+        PopTo(k - 1);
         return;
       }
       if (NameIn(stack_[k - 1], boundaries)) return;
@@ -179,7 +267,7 @@ class Guard {
 
   // Scans the attributes of a start tag from i to its '>', blanking those past
   // the cap. Returns the index just past the tag; sets self_closing.
-  size_t Attributes(size_t i, size_t tag_begin, bool& self_closing) {
+  size_t Attributes(size_t i, bool& self_closing) {
     size_t count = 0;
     const size_t n = s_.size();
     self_closing = false;
@@ -215,54 +303,71 @@ class Guard {
         ++stats_.attributes_blanked;
       }
     }
-    (void)tag_begin;
     return n;
+  }
+
+  size_t Blank(size_t begin, size_t end, size_t& counter) {
+    std::fill(s_.begin() + begin, s_.begin() + end, ' ');
+    ++counter;
+    return end;
+  }
+
+  // Charges `n` elements (plus the formatting elements the parser would
+  // reconstruct) to the element budget; false when it is spent.
+  bool Charge(size_t n) {
+    size_t dangling = formatting_open_ > formatting_in_stack_
+                          ? formatting_open_ - formatting_in_stack_
+                          : 0;
+    elements_ += n + dangling;
+    return elements_ <= limits_.max_elements;
   }
 
   size_t StartTag(size_t i) {
     Name name;
     size_t p = ReadName(i + 1, name);
     bool self_closing = false;
-    size_t end = Attributes(p, i, self_closing);
+    size_t end = Attributes(p, self_closing);
+    const bool is_void = IsVoid(name);
 
-    if (IsVoid(name)) return end;
-
-    // Implied end tags that keep real pages shallow.
-    if (ClosesP(name)) CloseIfOpen({"p"}, {"table", "td", "th", "button", "html"});
-    if (NameIs(name, "li")) CloseIfOpen({"li"}, {"ul", "ol", "table"});
-    if (NameIn(name, {"dd", "dt"})) CloseIfOpen({"dd", "dt"}, {"dl", "table"});
-    if (NameIn(name, {"option", "optgroup"})) CloseIfOpen({"option"}, {"select"});
-    if (NameIs(name, "tr")) CloseIfOpen({"tr"}, {"table"});
-    if (NameIn(name, {"td", "th"})) CloseIfOpen({"td", "th"}, {"tr", "table"});
-    if (NameIn(name, {"tbody", "thead", "tfoot"})) {
-      CloseIfOpen({"tbody", "thead", "tfoot"}, {"table"});
-    }
-    if (NameIs(name, "a")) {
-      // A new <a> ends the open one (adoption agency); it never nests.
-      PopTo(name);
-    }
-
-    bool formatting = IsFormatting(name);
-    bool over = stack_.size() >= limits_.max_depth ||
-                (formatting && formatting_open_ >= limits_.max_formatting);
-    if (over && !IsProtected(name)) {
-      std::fill(s_.begin() + i, s_.begin() + end, ' ');
-      ++stats_.tags_blanked;
-      return end;
-    }
-    if (self_closing && !IsRawText(name)) {
-      // "/>" on a non-void HTML element is ignored by the parser, but in SVG
-      // and MathML it closes the element; treat it as closed (conservative
-      // only for the former).
-      if (!NameIn(name, {"div", "span", "p", "b", "i", "a", "table", "td",
-                         "tr", "li", "ul", "ol", "font"})) {
-        return end;
+    if (!is_void && !InForeign()) {
+      // Implied end tags that keep real pages shallow.
+      if (ClosesP(name)) CloseIfOpen({"p"}, {"table", "td", "th", "button", "html", "caption"});
+      if (NameIs(name, "li")) CloseIfOpen({"li"}, {"ul", "ol", "table", "td", "th"});
+      if (NameIn(name, {"dd", "dt"})) CloseIfOpen({"dd", "dt"}, {"dl", "table", "td", "th"});
+      if (NameIn(name, {"option", "optgroup"})) CloseIfOpen({"option"}, {"select"});
+      if (NameIs(name, "tr")) CloseIfOpen({"tr", "td", "th"}, {"table"});
+      if (NameIn(name, {"td", "th"})) CloseIfOpen({"td", "th"}, {"tr", "table"});
+      if (NameIn(name, {"tbody", "thead", "tfoot"})) {
+        CloseIfOpen({"tbody", "thead", "tfoot", "tr", "td", "th"}, {"table"});
+      }
+      // A new <a> ends an <a> that is the current node; deeper ones are
+      // handled by the adoption agency, which does not make the tree shallower.
+      if (NameIs(name, "a") && !stack_.empty() && NameIs(stack_.back(), "a")) {
+        PopTo(stack_.size() - 1);
       }
     }
+
+    const bool formatting = !InForeign() && IsFormatting(name);
+    if (!is_void && !IsProtected(name) &&
+        (stack_.size() >= limits_.max_depth ||
+         (formatting && formatting_open_ >= limits_.max_formatting))) {
+      return Blank(i, end, stats_.tags_blanked_depth);
+    }
+    // Element budgets: gumbo allocates every element; past them only link
+    // tags (up to the link cap), meta and base are let through.
+    if (IsLinkTag(name)) {
+      if (++link_tags_ > limits_.max_link_tags) return Blank(i, end, stats_.link_tags_blanked);
+      Charge(1);
+    } else if (!Charge(1) && !NameIn(name, {"meta", "base"})) {
+      return Blank(i, end, stats_.tags_blanked_count);
+    }
+
+    if (is_void) return end;
+    if (self_closing && InForeign()) return end;  // "/>" closes foreign elements
     if (formatting) ++formatting_open_;
-    if (IsRawText(name)) return SkipRawText(end, name);
-    if (NameIs(name, "plaintext")) return s_.size();
-    if (stack_.size() < limits_.max_depth) stack_.push_back(name);
+    if (!InForeign() && IsRawText(name)) return SkipRawText(end, name);
+    if (!InForeign() && NameIs(name, "plaintext")) return s_.size();
+    if (stack_.size() < limits_.max_depth) Push(name);
     return end;
   }
 
@@ -296,7 +401,12 @@ class Guard {
   std::string& s_;
   const HtmlGuardLimits limits_;
   std::vector<Name> stack_;
-  size_t formatting_open_ = 0;
+  NameCounts counts_;
+  size_t foreign_depth_ = 0;
+  size_t formatting_open_ = 0;     // formatting start tags not yet ended
+  size_t formatting_in_stack_ = 0; // of those, still on our stack
+  size_t elements_ = 0;
+  size_t link_tags_ = 0;
   HtmlGuardStats stats_;
 };
 

@@ -22,6 +22,26 @@ absl::StatusOr<int64_t> DecodeCount(std::string_view v) {
   return static_cast<int64_t>(count);
 }
 
+// An iterator that keeps the snapshot it reads alive.
+class SnapshotIterator : public Iterator {
+ public:
+  SnapshotIterator(std::unique_ptr<Snapshot> snapshot, std::unique_ptr<Iterator> it)
+      : snapshot_(std::move(snapshot)), it_(std::move(it)) {}
+  ~SnapshotIterator() override { it_.reset(); }
+  void Seek(std::string_view key) override { it_->Seek(key); }
+  void SeekToFirst() override { it_->SeekToFirst(); }
+  void SeekForPrev(std::string_view key) override { it_->SeekForPrev(key); }
+  bool Valid() const override { return it_->Valid(); }
+  void Next() override { it_->Next(); }
+  std::string_view key() const override { return it_->key(); }
+  std::string_view value() const override { return it_->value(); }
+  absl::Status status() const override { return it_->status(); }
+
+ private:
+  std::unique_ptr<Snapshot> snapshot_;
+  std::unique_ptr<Iterator> it_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BucketDirectory>> BucketDirectory::Load(Db& db,
@@ -83,16 +103,22 @@ void BucketDirectory::Stage(Batch& batch) {
 absl::Status BucketDirectory::AfterWrite() {
   std::set<std::string, std::less<>> dirty = std::move(dirty_);
   dirty_.clear();
-  for (const std::string& start : dirty) {
+  // One batch can add many times the target to one bucket (a page with
+  // thousands of links into one host): split until every half fits.
+  std::vector<std::string> work(dirty.begin(), dirty.end());
+  while (!work.empty()) {
+    std::string start = std::move(work.back());
+    work.pop_back();
     auto it = counts_.find(start);
-    if (it != counts_.end() && it->second > static_cast<int64_t>(2 * target_)) {
-      RETURN_IF_ERROR(Split(start));
-    }
+    if (it == counts_.end() || it->second <= static_cast<int64_t>(2 * target_)) continue;
+    ASSIGN_OR_RETURN(std::string middle, Split(start));
+    work.push_back(start);
+    work.push_back(std::move(middle));
   }
   return absl::OkStatus();
 }
 
-absl::Status BucketDirectory::Split(const std::string& start) {
+absl::StatusOr<std::string> BucketDirectory::Split(const std::string& start) {
   auto it = counts_.find(start);
   auto next = std::next(it);
   std::string end = next == counts_.end() ? std::string() : next->first;
@@ -113,8 +139,8 @@ absl::Status BucketDirectory::Split(const std::string& start) {
   b.Put(Family::kBuckets, middle, EncodeCount(right));
   RETURN_IF_ERROR(db_.Write(b));
   it->second = half;
-  counts_.emplace(std::move(middle), right);
-  return absl::OkStatus();
+  counts_.emplace(middle, right);
+  return middle;
 }
 
 uint64_t BucketDirectory::total() const {
@@ -123,9 +149,11 @@ uint64_t BucketDirectory::total() const {
   return static_cast<uint64_t>(sum);
 }
 
-absl::StatusOr<std::unique_ptr<Iterator>> SeekToRow(const Db& db, const core::KeyRange& scope,
-                                                    uint64_t n, const Snapshot* snapshot,
-                                                    uint64_t* rows_scanned) {
+namespace {
+
+absl::StatusOr<std::unique_ptr<Iterator>> SeekToRowAt(const Db& db, const core::KeyRange& scope,
+                                                      uint64_t n, const Snapshot* snapshot,
+                                                      uint64_t* rows_scanned) {
   uint64_t scanned = 0;
   auto links = db.NewIterator(Family::kLinks, scope, snapshot);
   // Steps `links` (already positioned) forward `k` rows.
@@ -191,6 +219,19 @@ absl::StatusOr<std::unique_ptr<Iterator>> SeekToRow(const Db& db, const core::Ke
   while (links->Valid()) links->Next();
   if (rows_scanned) *rows_scanned = scanned;
   return links;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Iterator>> SeekToRow(const Db& db, const core::KeyRange& scope,
+                                                    uint64_t n, const Snapshot* snapshot,
+                                                    uint64_t* rows_scanned) {
+  if (snapshot != nullptr) return SeekToRowAt(db, scope, n, snapshot, rows_scanned);
+  // Buckets and rows must be read at one point in time.
+  std::unique_ptr<Snapshot> own = db.GetSnapshot();
+  ASSIGN_OR_RETURN(std::unique_ptr<Iterator> it,
+                   SeekToRowAt(db, scope, n, own.get(), rows_scanned));
+  return std::unique_ptr<Iterator>(new SnapshotIterator(std::move(own), std::move(it)));
 }
 
 }  // namespace inlinks::storage

@@ -43,7 +43,11 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
     case rocksdb::Status::kNotSupported:
       return absl::FailedPreconditionError(msg);
     case rocksdb::Status::kIOError:
-      if (s.subcode() == rocksdb::Status::kNoSpace) return absl::ResourceExhaustedError(msg);
+      if (s.subcode() == rocksdb::Status::kNoSpace ||
+          s.ToString().find("File too large") != std::string::npos ||
+          s.ToString().find("No space left") != std::string::npos) {
+        return absl::ResourceExhaustedError(msg);
+      }
       if (s.ToString().find("ermission denied") != std::string::npos ||
           s.ToString().find("Read-only file system") != std::string::npos) {
         return absl::PermissionDeniedError(msg);
@@ -59,6 +63,17 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
     default:
       return absl::InternalError(msg);
   }
+}
+
+// Errors of opening an existing database: a file its own metadata names is
+// missing, which retrying cannot fix, is data loss.
+absl::Status OpenError(const rocksdb::Status& s, const std::string& dir, bool exists) {
+  absl::Status st = FromRocks(s, absl::StrCat("open '", dir, "'"));
+  if (exists && s.IsIOError() &&
+      (s.IsPathNotFound() || s.ToString().find("No such file") != std::string::npos)) {
+    return absl::DataLossError(st.message());
+  }
+  return st;
 }
 
 void EncodeCounters(std::span<const int64_t> fields, std::string* out) {
@@ -347,7 +362,7 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
     // Refuse a database whose families are not ours before touching it.
     std::vector<std::string> names;
     rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(db_options, dir, &names);
-    if (!ls.ok()) return FromRocks(ls, absl::StrCat("open '", dir, "'"));
+    if (!ls.ok()) return OpenError(ls, dir, exists);
     for (const std::string& n : names) {
       bool known = false;
       for (const char* k : kFamilyNames) known |= n == k;
@@ -369,7 +384,7 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
   } else {
     s = rocksdb::DB::Open(db_options, dir, descriptors, &impl->handles_, &raw);
   }
-  if (!s.ok()) return FromRocks(s, absl::StrCat("open '", dir, "'"));
+  if (!s.ok()) return OpenError(s, dir, exists);
   impl->db_.reset(raw);
 
   // Format version: written on creation, checked on every open.

@@ -105,8 +105,8 @@ TEST(Records, CounterKeysAreDistinctPerKindAndScope) {
             PairCounterKey(ScopeKind::kDomain, "com.example.org.", "a."));
   ScopeKind kind;
   std::string_view scope, source;
-  ASSERT_TRUE(ParsePairCounterKey(PairCounterKey(ScopeKind::kUrl, "com.x.", "org.y."), kind,
-                                  scope, source));
+  const std::string pair = PairCounterKey(ScopeKind::kUrl, "com.x.", "org.y.");
+  ASSERT_TRUE(ParsePairCounterKey(pair, kind, scope, source));
   EXPECT_EQ(kind, ScopeKind::kUrl);
   EXPECT_EQ(scope, "com.x.");
   EXPECT_EQ(source, "org.y.");

@@ -61,6 +61,7 @@ enum class Truncation : uint8_t {
   kInputSize = 1,  // body longer than the size cap
   kNesting = 2,    // elements nested deeper than the cap were flattened
   kLinkCount = 3,  // more links than the link cap
+  kElementCount = 4,  // more elements than the parser may allocate
 };
 
 struct Page {

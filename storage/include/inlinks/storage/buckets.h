@@ -14,7 +14,7 @@
 // about 4 x target records scanned, whatever N is. docs/keys.md has the bytes.
 //
 // Thread safety: a BucketDirectory belongs to the single index writer;
-// SeekToRow is thread-safe (it reads a snapshot).
+// SeekToRow is thread-safe (it reads the given snapshot, or takes one).
 #pragma once
 
 #include <cstdint>
@@ -60,7 +60,8 @@ class BucketDirectory {
  private:
   BucketDirectory(Db& db, uint64_t target) : db_(db), target_(target) {}
   std::map<std::string, int64_t, std::less<>>::iterator Find(std::string_view key);
-  absl::Status Split(const std::string& start);
+  // Splits the bucket at `start` in two; returns the new bucket's start.
+  absl::StatusOr<std::string> Split(const std::string& start);
 
   Db& db_;
   const uint64_t target_;
