@@ -7,7 +7,15 @@
 //       http://localhost/). Prints one JSON object per page, then a summary
 //       line on stderr.
 //
-// Later issues add crawl/query/admin subcommands (see README.md).
+//   inlinks import --db DIR FILE.warc[.gz]...
+//       Reads pages from WARC files, extracts their links and indexes them
+//       into the database in DIR (created if missing).
+//
+//   inlinks check --db DIR
+//       Recomputes every counter and pagination bucket from the records and
+//       reports any difference (exit 1 when the index is inconsistent).
+//
+// Later issues add query/admin subcommands (see README.md).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -23,6 +31,10 @@
 #include "inlinks/core/records.h"
 #include "inlinks/core/url.h"
 #include "inlinks/crawler/extractor.h"
+#include "inlinks/crawler/warc_import.h"
+#include "inlinks/indexer/check.h"
+#include "inlinks/indexer/indexer.h"
+#include "inlinks/storage/db.h"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -30,12 +42,107 @@ namespace json = boost::json;
 namespace {
 
 constexpr char kUsage[] =
-    "usage: inlinks extract [--base-url URL] [--content-type TYPE] [--summary] PATH...\n"
-    "  Extracts every link of the HTML files at PATH (files or directories)\n"
-    "  and prints one JSON object per page.\n"
-    "  --base-url URL       URL of the directory given (default http://localhost/)\n"
-    "  --content-type TYPE  Content-Type header to assume (default text/html)\n"
-    "  --summary            print only the summary line\n";
+    "usage: inlinks COMMAND [OPTIONS]\n"
+    "\n"
+    "  extract [--base-url URL] [--content-type TYPE] [--summary] PATH...\n"
+    "      Extracts every link of the HTML files at PATH (files or directories)\n"
+    "      and prints one JSON object per page.\n"
+    "      --base-url URL       URL of the directory given (default http://localhost/)\n"
+    "      --content-type TYPE  Content-Type header to assume (default text/html)\n"
+    "      --summary            print only the summary line\n"
+    "  import --db DIR FILE.warc[.gz]...\n"
+    "      Indexes the pages of WARC files into the database in DIR.\n"
+    "  check --db DIR\n"
+    "      Verifies every counter and pagination bucket against the records.\n";
+
+// Reads "--db DIR" from args (removing it); empty when absent.
+std::string TakeDb(std::vector<std::string>& args) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--db") {
+      std::string dir = args[i + 1];
+      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+      return dir;
+    }
+  }
+  return "";
+}
+
+int Import(std::vector<std::string> args) {
+  std::string dir = TakeDb(args);
+  if (dir.empty() || args.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  auto db = inlinks::storage::Db::Open(dir);
+  if (!db.ok()) {
+    std::fprintf(stderr, "inlinks import: %s\n", db.status().ToString().c_str());
+    return 1;
+  }
+  auto indexer = inlinks::indexer::Indexer::Create(**db);
+  if (!indexer.ok()) {
+    std::fprintf(stderr, "inlinks import: %s\n", indexer.status().ToString().c_str());
+    return 1;
+  }
+  inlinks::crawler::WarcImportOptions options;
+  size_t reported = 0;
+  options.on_error = [&](const absl::Status& s) {
+    if (++reported <= 20) std::fprintf(stderr, "inlinks import: %s\n", s.ToString().c_str());
+  };
+  int rc = 0;
+  auto start = std::chrono::steady_clock::now();
+  for (const std::string& file : args) {
+    auto stats = inlinks::crawler::ImportWarcFile(file, **indexer, options);
+    if (!stats.ok()) {
+      std::fprintf(stderr, "inlinks import: %s: %s\n", file.c_str(),
+                   stats.status().ToString().c_str());
+      rc = 1;
+      continue;
+    }
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("%s: %llu records, %llu pages indexed (%llu links, %llu redirects, %llu gone, "
+                "%llu not HTML), %llu skipped, %llu errors, %.2f s\n",
+                file.c_str(), static_cast<unsigned long long>(stats->records),
+                static_cast<unsigned long long>(stats->pages),
+                static_cast<unsigned long long>(stats->links),
+                static_cast<unsigned long long>(stats->redirects),
+                static_cast<unsigned long long>(stats->gone),
+                static_cast<unsigned long long>(stats->not_html),
+                static_cast<unsigned long long>(stats->skipped_records),
+                static_cast<unsigned long long>(stats->errors), secs);
+  }
+  return rc;
+}
+
+int Check(std::vector<std::string> args) {
+  std::string dir = TakeDb(args);
+  if (dir.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  inlinks::storage::DbOptions options;
+  options.read_only = true;
+  auto db = inlinks::storage::Db::Open(dir, options);
+  if (!db.ok()) {
+    std::fprintf(stderr, "inlinks check: %s\n", db.status().ToString().c_str());
+    return 1;
+  }
+  auto report = inlinks::indexer::CheckIndex(**db);
+  if (!report.ok()) {
+    std::fprintf(stderr, "inlinks check: %s\n", report.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("%llu live links, %llu lost links, %llu pages, %llu counters and %llu buckets "
+              "checked: %llu errors\n",
+              static_cast<unsigned long long>(report->live_links),
+              static_cast<unsigned long long>(report->lost_links),
+              static_cast<unsigned long long>(report->pages),
+              static_cast<unsigned long long>(report->counters_checked),
+              static_cast<unsigned long long>(report->buckets_checked),
+              static_cast<unsigned long long>(report->errors));
+  for (const std::string& m : report->messages) std::printf("  %s\n", m.c_str());
+  return report->ok() ? 0 : 1;
+}
 
 json::object PageToJson(const inlinks::core::Page& page) {
   json::object o;
@@ -169,6 +276,8 @@ int main(int argc, char** argv) {
   std::string command = args[0];
   args.erase(args.begin());
   if (command == "extract") return Extract(args);
+  if (command == "import") return Import(args);
+  if (command == "check") return Check(args);
   std::fprintf(stderr, "inlinks: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }
