@@ -26,8 +26,9 @@ demo: build
 bench: deps
 	@INLINKS_WITH_BENCH_CORPUS=1 bash scripts/install-deps.sh
 	@cmake -S . -B build-release $(GENERATOR) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build build-release -j $(JOBS) --target extractor_bench url_bench
-	./build-release/bench/extractor_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+	@cmake --build build-release -j $(JOBS) --target extractor_bench url_bench index_bench
+	./build-release/bench/extractor_bench
+	./build-release/bench/index_bench
 	./build-release/bench/url_bench
 
 # libFuzzer targets under clang (FUZZ_SECONDS each, default 60).
@@ -35,8 +36,8 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DINLINKS_BUILD_FUZZERS=ON -DINLINKS_BUILD_BENCH=OFF -DINLINKS_BUILD_TESTS=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target url_fuzzer extractor_fuzzer
-	@for f in url_fuzzer extractor_fuzzer; do \
+	@cmake --build build-fuzz -j $(JOBS) --target url_fuzzer extractor_fuzzer warc_fuzzer http_response_fuzzer
+	@for f in url_fuzzer extractor_fuzzer warc_fuzzer http_response_fuzzer; do \
 	  mkdir -p build-fuzz/corpus/$$f; \
 	  ./build-fuzz/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
 	    build-fuzz/corpus/$$f tests/fuzz/corpus/$$f || exit 1; \

@@ -123,6 +123,7 @@ class Checker {
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       ASSIGN_OR_RETURN(storage::PageValue page, storage::DecodePageValue(it->value()));
       ++report_.pages;
+      forgotten_[std::string(it->key())] = page.forgotten_lost;
       auto live = live_by_source_.find(std::string(it->key()));
       size_t n = live == live_by_source_.end() ? 0 : live->second.size();
       if (page.live_records != n) {
@@ -188,6 +189,11 @@ class Checker {
           Error(absl::StrCat("forward record of ", source, " remembers a lost link with no lost record"));
         }
       }
+      uint64_t forgotten = have_lost.size() >= lost.size() ? have_lost.size() - lost.size() : 0;
+      if (forgotten != forgotten_[source]) {
+        Error(absl::StrCat("page ", source, " says ", forgotten_[source],
+                           " forgotten lost links, the lost records say ", forgotten));
+      }
     }
     RETURN_IF_ERROR(it->status());
     for (const auto& [source, links] : live_by_source_) {
@@ -234,6 +240,7 @@ class Checker {
   std::map<std::string, std::vector<int64_t>> expected_;
   std::map<Pair, int64_t> expected_pairs_;
   std::map<std::string, uint32_t, std::less<>> domain_len_;
+  std::map<std::string, uint64_t> forgotten_;
   std::map<std::string, std::set<std::pair<std::string, uint32_t>>> live_by_source_;
   std::map<std::string, std::set<std::pair<std::string, uint32_t>>> lost_by_source_;
 };

@@ -224,10 +224,24 @@ absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
     } else {
       LinkValue v = n.value;
       v.first_seen = now;
+      int64_t lost_delta = 0;
+      if (record.forgotten_lost > 0) {
+        // It may be a link whose loss was forgotten by the forward record.
+        ASSIGN_OR_RETURN(std::optional<std::string> lost_bytes, db.Get(Family::kLost, key));
+        if (lost_bytes) {
+          ASSIGN_OR_RETURN(LinkValue old_value, storage::DecodeLinkValue(*lost_bytes));
+          v.first_seen = old_value.first_seen;
+          e.first_seen = old_value.first_seen;
+          batch.Delete(Family::kLost, key);
+          lost_delta = -1;
+          --record.forgotten_lost;
+          ++delta.links_revived;
+        }
+      }
       buckets->OnInsert(key);
       link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
-      count_live(n.url_key, n.domain_key_len, +1, 0);
-      ++delta.links_added;
+      count_live(n.url_key, n.domain_key_len, +1, lost_delta);
+      if (lost_delta == 0) ++delta.links_added;
       forward_changed = true;
     }
     next.push_back(std::move(e));
@@ -263,6 +277,8 @@ absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
                      [](const ForwardEntry& a, const ForwardEntry& b) {
                        return a.lost_time > b.lost_time;
                      });
+    record.forgotten_lost +=
+        static_cast<uint32_t>(remembered.size() - options.max_lost_kept_per_page);
     remembered.resize(options.max_lost_kept_per_page);
     forward_changed = true;
   }

@@ -94,6 +94,7 @@ std::string EncodePageValue(const PageValue& v) {
   core::PutVarint64(out, v.external_links);
   core::PutVarint64(out, v.total_links);
   core::PutVarint64(out, v.live_records);
+  core::PutVarint64(out, v.forgotten_lost);
   out.push_back(static_cast<char>((v.noindex ? 1 : 0) | (v.nofollow ? 2 : 0)));
   uint64_t rank_bits;
   static_assert(sizeof(rank_bits) == sizeof(v.rank));
@@ -113,7 +114,7 @@ absl::StatusOr<PageValue> DecodePageValue(std::string_view bytes) {
       !d.GetLengthPrefixed(title) || !d.GetLengthPrefixed(ip) ||
       !d.GetLengthPrefixed(canonical) || !d.GetVarint32(v.internal_links) ||
       !d.GetVarint32(v.external_links) || !d.GetVarint32(v.total_links) ||
-      !d.GetVarint32(v.live_records) || !d.GetByte(flags) || !d.GetFixed64BE(rank_bits) ||
+      !d.GetVarint32(v.live_records) || !d.GetVarint32(v.forgotten_lost) || !d.GetByte(flags) || !d.GetFixed64BE(rank_bits) ||
       !d.done()) {
     return Malformed("page");
   }

@@ -203,6 +203,29 @@ TEST_F(IndexerTest, LinkLostThenFoundAgainKeepsFirstSeen) {
   ExpectConsistent();
 }
 
+TEST_F(IndexerTest, LinksBeyondTheRememberedLossesAreRevivedNotDuplicated) {
+  IndexerOptions options;
+  options.max_lost_kept_per_page = 2;
+  Open(options);
+  std::vector<core::Link> five;
+  for (int i = 0; i < 5; ++i) five.push_back(L("https://t.com/" + std::to_string(i)));
+  ASSERT_OK(indexer_->Index(MakePage("https://src.org/", five), At(10)));
+  ASSERT_OK(indexer_->Index(MakePage("https://src.org/", {}), At(20)));  // all 5 lost, 3 forgotten
+  EXPECT_EQ(Lost(ScopeKind::kDomain, "com.t."), 5);
+  ExpectConsistent();
+  ASSERT_OK(indexer_->Index(MakePage("https://src.org/", five), At(30)));  // all back
+  EXPECT_EQ(Live(ScopeKind::kDomain, "com.t."), 5);
+  EXPECT_EQ(Lost(ScopeKind::kDomain, "com.t."), 0);
+  EXPECT_EQ(indexer_->stats().links_revived, 5u);
+  for (int i = 0; i < 5; ++i) {
+    auto rec = Record(Family::kLinks, "https://t.com/" + std::to_string(i), "https://src.org/");
+    ASSERT_TRUE(rec.has_value());
+    EXPECT_EQ(rec->first_seen, 10) << i;
+    EXPECT_FALSE(Record(Family::kLost, "https://t.com/" + std::to_string(i), "https://src.org/"));
+  }
+  ExpectConsistent();
+}
+
 TEST_F(IndexerTest, ChangedAnchorRewritesRecordKeepingFirstSeen) {
   ASSERT_OK(indexer_->Index(MakePage("https://src.org/", {L("https://a.com/", "old")}), At(1)));
   ASSERT_OK(indexer_->Index(MakePage("https://src.org/", {L("https://a.com/", "new")}), At(2)));

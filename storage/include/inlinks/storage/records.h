@@ -65,6 +65,9 @@ struct PageValue {
   uint32_t external_links = 0;
   uint32_t total_links = 0;
   uint32_t live_records = 0;  // reverse records this page has in kLinks
+  // Lost links of this page dropped from its forward record (past the cap):
+  // when non-zero, a "new" link may still have a kLost record to revive.
+  uint32_t forgotten_lost = 0;
   bool noindex = false;
   bool nofollow = false;
   double rank = 0;  // raw PageRank; 0 until ranked
