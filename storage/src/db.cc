@@ -304,8 +304,25 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
       return absl::FailedPreconditionError(absl::StrCat("'", dir, "' is not a directory"));
     }
     if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "'", dir, "' is not empty and holds no database; refusing to create one there"));
+      // Only what RocksDB writes before CURRENT (a creation that was killed,
+      // before anything could be acknowledged) may be there. Write-ahead logs
+      // and tables without CURRENT are a damaged database; anything else is
+      // someone's data.
+      for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.ends_with(".log") || name.ends_with(".sst")) {
+          return absl::DataLossError(absl::StrCat(
+              "'", dir, "' holds RocksDB data ('", name, "') but no CURRENT file: damaged database"));
+        }
+        bool creation_file = name == "LOCK" || name == "IDENTITY" || name.rfind("LOG", 0) == 0 ||
+                             name.rfind("MANIFEST-", 0) == 0 || name.rfind("OPTIONS-", 0) == 0 ||
+                             name.ends_with(".dbtmp");
+        if (!creation_file) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("'", dir, "' is not empty and holds no database (found '", name,
+                           "'); refusing to create one there"));
+        }
+      }
     }
   }
 

@@ -1109,3 +1109,55 @@ TEST(DbDiskFullTest, WriteFailsPastFileSizeLimitAndAcknowledgedDataSurvives) {
 
 }  // namespace
 }  // namespace inlinks::storage
+
+namespace inlinks::storage {
+namespace {
+
+// A process killed while RocksDB was creating the database (files written,
+// no CURRENT yet) must not make the directory unusable (found by the crash
+// test under ASan, where creation is slow enough to be hit).
+TEST(DbCreationInterrupted, LeftoverCreationFilesAreNotSomeonesData) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("inlinks_db_interrupted_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  for (const char* name : {"LOCK", "IDENTITY", "LOG", "MANIFEST-000001", "000001.dbtmp"}) {
+    std::FILE* f = std::fopen((dir / name).c_str(), "w");
+    std::fclose(f);
+  }
+  {
+    auto db = Db::Open(dir.string());
+    ASSERT_TRUE(db.ok()) << db.status();
+    Batch b(**db);
+    b.Put(Family::kPages, "k", "v");
+    ASSERT_TRUE((*db)->Write(b).ok());
+  }
+  auto again = Db::Open(dir.string());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)->Get(Family::kPages, "k").value().value_or(""), "v");
+  again->reset();
+  // A file RocksDB would not have written means someone else's directory.
+  auto other = std::filesystem::temp_directory_path() /
+               ("inlinks_db_other_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(other);
+  std::filesystem::create_directories(other);
+  std::FILE* f = std::fopen((other / "LOCK").c_str(), "w");
+  std::fclose(f);
+  f = std::fopen((other / "notes.txt").c_str(), "w");
+  std::fclose(f);
+  auto refused = Db::Open(other.string());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("notes.txt"), std::string::npos);
+  // Tables or logs without CURRENT: a damaged database, never recreated over.
+  std::filesystem::remove(other / "notes.txt");
+  f = std::fopen((other / "000007.sst").c_str(), "w");
+  std::fclose(f);
+  auto damaged = Db::Open(other.string());
+  EXPECT_EQ(damaged.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(std::filesystem::exists(other / "000007.sst"));
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(other);
+}
+
+}  // namespace
+}  // namespace inlinks::storage
