@@ -36,60 +36,104 @@ bool NameIn(const Name& n, std::initializer_list<std::string_view> list) {
   return false;
 }
 
-bool IsVoid(const Name& n) {
-  return NameIn(n, {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                    "param", "source", "track", "wbr", "keygen", "frame", "basefont",
-                    "bgsound", "image", "isindex"});
+enum TagFlag : uint32_t {
+  kVoid = 1 << 0,
+  kRawText = 1 << 1,      // content not read as markup (in HTML content)
+  kFormatting = 1 << 2,
+  kLinkTag = 1 << 3,
+  kProtected = 1 << 4,    // carries links or page facts: never blanked
+  kScopeBoundary = 1 << 5,
+  kSpecial = 1 << 6,
+  kClosesP = 1 << 7,
+  kMarker = 1 << 8,
+  kForeignRoot = 1 << 9,  // svg, math
+};
+
+// Tag name -> flags, built once. Lookups hash the name (an open-addressing
+// table), so classifying a tag costs one probe instead of scanning lists.
+class TagTable {
+ public:
+  TagTable() {
+    auto add = [&](std::initializer_list<std::string_view> names, uint32_t flag) {
+      for (std::string_view n : names) Slot(n).flags |= flag;
+    };
+    add({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+         "source", "track", "wbr", "keygen", "frame", "basefont", "bgsound", "image",
+         "isindex"},
+        kVoid);
+    // noscript is markup: gumbo parses with scripting off.
+    add({"script", "style", "xmp", "iframe", "noembed", "noframes", "textarea", "title"},
+        kRawText);
+    add({"b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt",
+         "u"},
+        kFormatting);
+    add({"a", "area", "iframe", "frame", "link"}, kLinkTag | kProtected);
+    add({"meta", "base", "html", "head", "body", "title", "template"}, kProtected);
+    add({"applet", "caption", "html", "table", "td", "th", "marquee", "object", "template",
+         "svg", "math", "foreignobject", "desc", "select"},
+        kScopeBoundary | kSpecial);
+    add({"address", "article", "aside", "blockquote", "body", "button", "center", "colgroup",
+         "dd", "details", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure",
+         "footer", "form", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header",
+         "hgroup", "li", "listing", "main", "menu", "nav", "noembed", "noframes", "noscript",
+         "ol", "p", "plaintext", "pre", "section", "summary", "tbody", "textarea", "tfoot",
+         "thead", "tr", "ul", "xmp", "iframe", "script", "style", "title"},
+        kSpecial);
+    add({"address", "article", "aside", "blockquote", "center", "details", "dialog", "dir",
+         "div", "dl", "fieldset", "figcaption", "figure", "footer", "header", "hgroup", "main",
+         "menu", "nav", "ol", "p", "section", "summary", "ul", "h1", "h2", "h3", "h4", "h5",
+         "h6", "pre", "listing", "form", "table", "hr", "li", "dd", "dt", "plaintext", "xmp"},
+        kClosesP);
+    add({"td", "th", "caption", "object", "applet", "marquee", "template"}, kMarker);
+    add({"svg", "math"}, kForeignRoot);
+  }
+
+  uint32_t Flags(const Name& n) const {
+    size_t i = Hash(n) & kMask;
+    while (slots_[i].used) {
+      if (slots_[i].name == n) return slots_[i].flags;
+      i = (i + 1) & kMask;
+    }
+    return 0;
+  }
+
+ private:
+  static constexpr size_t kSize = 512;
+  static constexpr size_t kMask = kSize - 1;
+  struct Entry {
+    Name name{};
+    uint32_t flags = 0;
+    bool used = false;
+  };
+  static size_t Hash(const Name& n) {
+    uint32_t h = 2166136261u;
+    for (char c : n) {
+      if (c == '\0') break;
+      h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    }
+    return h;
+  }
+  Entry& Slot(std::string_view s) {
+    Name n{};
+    std::memcpy(n.data(), s.data(), std::min(s.size(), n.size() - 1));
+    size_t i = Hash(n) & kMask;
+    while (slots_[i].used && slots_[i].name != n) i = (i + 1) & kMask;
+    slots_[i].used = true;
+    slots_[i].name = n;
+    return slots_[i];
+  }
+  std::array<Entry, kSize> slots_{};
+};
+
+const TagTable& Tags() {
+  static const TagTable table;
+  return table;
 }
 
-// Elements whose content the tokenizer does not read as markup (script data,
-// RCDATA, RAWTEXT), in HTML content. noscript is markup: gumbo parses with
-// scripting off.
-bool IsRawText(const Name& n) {
-  return NameIn(n, {"script", "style", "xmp", "iframe", "noembed", "noframes", "textarea",
-                    "title"});
-}
-
-bool IsFormatting(const Name& n) {
-  return NameIn(n, {"b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike",
-                    "strong", "tt", "u"});
-}
-
-bool IsLinkTag(const Name& n) {
-  return NameIn(n, {"a", "area", "iframe", "frame", "link"});
-}
-
-// Tags that carry links or page facts: kept below the link cap.
-bool IsProtected(const Name& n) {
-  return IsLinkTag(n) || NameIn(n, {"meta", "base", "html", "head", "body", "title"});
-}
-
-// "has an element in scope" boundaries: an end tag never closes across them.
-bool IsScopeBoundary(const Name& n) {
-  return NameIn(n, {"applet", "caption", "html", "table", "td", "th", "marquee", "object",
-                    "template", "svg", "math", "foreignobject", "desc", "select"});
-}
-
-// The tree builder's "special" category: "any other end tag" stops at them.
-bool IsSpecial(const Name& n) {
-  return IsScopeBoundary(n) ||
-         NameIn(n, {"address", "article", "aside", "blockquote", "body", "button", "center",
-                    "colgroup", "dd", "details", "dir", "div", "dl", "dt", "fieldset",
-                    "figcaption", "figure", "footer", "form", "frameset", "h1", "h2", "h3",
-                    "h4", "h5", "h6", "head", "header", "hgroup", "li", "listing", "main",
-                    "menu", "nav", "noembed", "noframes", "noscript", "ol", "p", "plaintext",
-                    "pre", "section", "summary", "tbody", "textarea", "tfoot", "thead", "tr",
-                    "ul", "xmp", "iframe", "script", "style", "title"});
-}
-
-// Start tags that close an open <p> (HTML "close a p element").
-bool ClosesP(const Name& n) {
-  return NameIn(n, {"address", "article", "aside", "blockquote", "center", "details", "dialog",
-                    "dir", "div", "dl", "fieldset", "figcaption", "figure", "footer", "header",
-                    "hgroup", "main", "menu", "nav", "ol", "p", "section", "summary", "ul",
-                    "h1", "h2", "h3", "h4", "h5", "h6", "pre", "listing", "form", "table",
-                    "hr", "li", "dd", "dt", "plaintext", "xmp"});
-}
+bool Has(const Name& n, uint32_t flag) { return (Tags().Flags(n) & flag) != 0; }
+bool IsFormatting(const Name& n) { return Has(n, kFormatting); }
+bool IsScopeBoundary(const Name& n) { return Has(n, kScopeBoundary); }
+bool IsSpecial(const Name& n) { return Has(n, kSpecial); }
 
 bool IsAttributeWorthKeeping(std::string_view name) {
   for (std::string_view keep :
@@ -197,19 +241,33 @@ class Guard {
 
   bool InForeign() const { return foreign_depth_ > 0; }
 
+  // Elements that put a marker on the list of active formatting elements:
+  // formatting elements opened outside them are not reconstructed inside.
+  static bool IsMarker(const Name& n) { return Has(n, kMarker); }
+
   void Push(const Name& n) {
     stack_.push_back(n);
     counts_.Add(n, +1);
-    if (NameIn(n, {"svg", "math"})) ++foreign_depth_;
+    if (Has(n, kForeignRoot)) ++foreign_depth_;
     if (IsFormatting(n)) ++formatting_in_stack_;
+    if (IsMarker(n)) {
+      saved_formatting_.push_back({formatting_open_, formatting_in_stack_});
+      formatting_open_ = 0;
+      formatting_in_stack_ = 0;
+    }
   }
 
   void PopTo(size_t new_size) {
     while (stack_.size() > new_size) {
       const Name& n = stack_.back();
       counts_.Add(n, -1);
-      if (NameIn(n, {"svg", "math"})) --foreign_depth_;
+      if (Has(n, kForeignRoot)) --foreign_depth_;
       if (IsFormatting(n) && formatting_in_stack_ > 0) --formatting_in_stack_;
+      if (IsMarker(n) && !saved_formatting_.empty()) {
+        formatting_open_ = saved_formatting_.back().first;
+        formatting_in_stack_ = saved_formatting_.back().second;
+        saved_formatting_.pop_back();
+      }
       stack_.pop_back();
     }
   }
@@ -234,20 +292,27 @@ class Guard {
     // across a scope boundary; an end tag of a non-special element also stops
     // at any special element (HTML "any other end tag").
     const bool special = IsSpecial(name);
+    // Table parts close in "table scope": across cells and rows, not tables.
+    const bool table_part = NameIn(name, {"table", "tbody", "thead", "tfoot", "tr", "td",
+                                          "th", "caption"});
     for (size_t k = stack_.size(); k > 0; --k) {
       const Name& open = stack_[k - 1];
       if (open == name) {
         PopTo(k - 1);
         break;
       }
-      if (IsScopeBoundary(open) || (!special && IsSpecial(open))) break;
+      if (table_part) {
+        if (NameIn(open, {"html", "table", "template"})) break;
+      } else if (IsScopeBoundary(open) || (!special && IsSpecial(open))) {
+        break;
+      }
     }
     return end;
   }
 
   // Pops the innermost element named in `names` if it is open above every
   // element in `boundaries`.
-  void CloseIfOpen(std::initializer_list<std::string_view> names,
+  bool CloseIfOpen(std::initializer_list<std::string_view> names,
                    std::initializer_list<std::string_view> boundaries) {
     bool maybe = false;
     for (std::string_view n : names) {
@@ -255,14 +320,15 @@ class Guard {
       std::memcpy(key.data(), n.data(), std::min(n.size(), key.size() - 1));
       maybe |= counts_.MaybeOpen(key);
     }
-    if (!maybe) return;
+    if (!maybe) return false;
     for (size_t k = stack_.size(); k > 0; --k) {
       if (NameIn(stack_[k - 1], names)) {
         PopTo(k - 1);
-        return;
+        return true;
       }
-      if (NameIn(stack_[k - 1], boundaries)) return;
+      if (NameIn(stack_[k - 1], boundaries)) return false;
     }
+    return false;
   }
 
   // Scans the attributes of a start tag from i to its '>', blanking those past
@@ -299,7 +365,7 @@ class Guard {
         i = j;
       }
       if (++count > limits_.max_attributes && !IsAttributeWorthKeeping(attr_name)) {
-        std::fill(s_.begin() + attr_begin, s_.begin() + i, ' ');
+        Drop(attr_begin, i);
         ++stats_.attributes_blanked;
       }
     }
@@ -307,10 +373,40 @@ class Guard {
   }
 
   size_t Blank(size_t begin, size_t end, size_t& counter) {
-    std::fill(s_.begin() + begin, s_.begin() + end, ' ');
+    Drop(begin, end);
     ++counter;
     return end;
   }
+
+  // Marks [begin, end) for removal; adjacent ranges merge. The scan never
+  // looks back, so the bytes stay in place until Compact().
+  void Drop(size_t begin, size_t end) {
+    if (begin >= end) return;
+    if (!drops_.empty() && drops_.back().second == begin) {
+      drops_.back().second = end;
+    } else {
+      drops_.emplace_back(begin, end);
+    }
+  }
+
+ public:
+  // Removes the dropped ranges, each run becoming one space (a word
+  // boundary), so the parser does not read what was blanked.
+  void Compact() {
+    if (drops_.empty()) return;
+    size_t out = 0, in = 0;
+    for (const auto& [begin, end] : drops_) {
+      std::memmove(s_.data() + out, s_.data() + in, begin - in);
+      out += begin - in;
+      s_[out++] = ' ';
+      in = end;
+    }
+    std::memmove(s_.data() + out, s_.data() + in, s_.size() - in);
+    out += s_.size() - in;
+    s_.resize(out);
+  }
+
+ private:
 
   // Charges `n` elements (plus the formatting elements the parser would
   // reconstruct) to the element budget; false when it is spent.
@@ -327,18 +423,25 @@ class Guard {
     size_t p = ReadName(i + 1, name);
     bool self_closing = false;
     size_t end = Attributes(p, self_closing);
-    const bool is_void = IsVoid(name);
+    const uint32_t flags = Tags().Flags(name);
+    const bool is_void = flags & kVoid;
 
     if (!is_void && !InForeign()) {
       // Implied end tags that keep real pages shallow.
-      if (ClosesP(name)) CloseIfOpen({"p"}, {"table", "td", "th", "button", "html", "caption"});
+      if (flags & kClosesP) CloseIfOpen({"p"}, {"table", "td", "th", "button", "html", "caption"});
       if (NameIs(name, "li")) CloseIfOpen({"li"}, {"ul", "ol", "table", "td", "th"});
       if (NameIn(name, {"dd", "dt"})) CloseIfOpen({"dd", "dt"}, {"dl", "table", "td", "th"});
       if (NameIn(name, {"option", "optgroup"})) CloseIfOpen({"option"}, {"select"});
-      if (NameIs(name, "tr")) CloseIfOpen({"tr", "td", "th"}, {"table"});
-      if (NameIn(name, {"td", "th"})) CloseIfOpen({"td", "th"}, {"tr", "table"});
-      if (NameIn(name, {"tbody", "thead", "tfoot"})) {
-        CloseIfOpen({"tbody", "thead", "tfoot", "tr", "td", "th"}, {"table"});
+      // A new row closes the open row (and its cells); a new cell the open
+      // cell; a new section the open section (and its rows).
+      if (NameIs(name, "tr") && !CloseIfOpen({"tr"}, {"table", "template"})) {
+        CloseIfOpen({"td", "th"}, {"table", "template"});
+      }
+      if (NameIn(name, {"td", "th"})) CloseIfOpen({"td", "th"}, {"tr", "table", "template"});
+      if (NameIn(name, {"tbody", "thead", "tfoot"}) &&
+          !CloseIfOpen({"tbody", "thead", "tfoot"}, {"table", "template"}) &&
+          !CloseIfOpen({"tr"}, {"table", "template"})) {
+        CloseIfOpen({"td", "th"}, {"table", "template"});
       }
       // A new <a> ends an <a> that is the current node; deeper ones are
       // handled by the adoption agency, which does not make the tree shallower.
@@ -347,15 +450,22 @@ class Guard {
       }
     }
 
-    const bool formatting = !InForeign() && IsFormatting(name);
-    if (!is_void && !IsProtected(name) &&
+    const bool formatting = !InForeign() && (flags & kFormatting);
+    if (!InForeign() && (flags & kRawText)) {
+      // Never blanked: their content would become markup (script strings
+      // with "<a href" would turn into links). Skipping it costs the parser
+      // nothing.
+      Charge(1);
+      return SkipRawText(end, name);
+    }
+    if (!is_void && !(flags & kProtected) &&
         (stack_.size() >= limits_.max_depth ||
          (formatting && formatting_open_ >= limits_.max_formatting))) {
       return Blank(i, end, stats_.tags_blanked_depth);
     }
     // Element budgets: gumbo allocates every element; past them only link
     // tags (up to the link cap), meta and base are let through.
-    if (IsLinkTag(name)) {
+    if (flags & kLinkTag) {
       if (++link_tags_ > limits_.max_link_tags) return Blank(i, end, stats_.link_tags_blanked);
       Charge(1);
     } else if (!Charge(1) && !NameIn(name, {"meta", "base"})) {
@@ -365,7 +475,7 @@ class Guard {
     if (is_void) return end;
     if (self_closing && InForeign()) return end;  // "/>" closes foreign elements
     if (formatting) ++formatting_open_;
-    if (!InForeign() && IsRawText(name)) return SkipRawText(end, name);
+    if (!InForeign() && (flags & kRawText)) return SkipRawText(end, name);
     if (!InForeign() && NameIs(name, "plaintext")) return s_.size();
     if (stack_.size() < limits_.max_depth) Push(name);
     return end;
@@ -403,6 +513,8 @@ class Guard {
   std::vector<Name> stack_;
   NameCounts counts_;
   size_t foreign_depth_ = 0;
+  std::vector<std::pair<size_t, size_t>> drops_;  // byte ranges to remove
+  std::vector<std::pair<size_t, size_t>> saved_formatting_;  // per open marker
   size_t formatting_open_ = 0;     // formatting start tags not yet ended
   size_t formatting_in_stack_ = 0; // of those, still on our stack
   size_t elements_ = 0;
@@ -413,7 +525,10 @@ class Guard {
 }  // namespace
 
 HtmlGuardStats GuardHtml(std::string& html, const HtmlGuardLimits& limits) {
-  return Guard(html, limits).Run();
+  Guard guard(html, limits);
+  HtmlGuardStats stats = guard.Run();
+  guard.Compact();
+  return stats;
 }
 
 }  // namespace inlinks::crawler::internal

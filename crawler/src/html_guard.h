@@ -5,8 +5,9 @@
 // the list of active formatting elements and in attributes per tag, frees its
 // tree recursively, and allocates ~200 bytes per element. So before parsing we
 // run one linear pass over the (UTF-8) markup that tracks an approximation of
-// the parser's stack of open elements and blanks out (turns into spaces) the
-// start tags and attributes that would push those past their caps. Text and
+// the parser's stack of open elements and removes the start tags and
+// attributes that would push those past their caps (each removed run becomes
+// one space, a word boundary). Text and
 // link-bearing tags (a, area, iframe, frame, link, meta, base) are never
 // removed below the link cap, so links inside over-deep markup are still
 // found.
@@ -32,7 +33,7 @@ struct HtmlGuardStats {
   size_t attributes_blanked = 0;     // attributes turned into spaces
 };
 
-// Rewrites `html` in place (same length) so that gumbo stays within the
+// Rewrites `html` in place (never longer) so that gumbo stays within the
 // limits. Returns what was changed; all zero when nothing was.
 HtmlGuardStats GuardHtml(std::string& html, const HtmlGuardLimits& limits = {});
 

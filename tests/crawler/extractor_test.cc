@@ -734,3 +734,33 @@ TEST(Extractor, Guard_NormalPageNotFlagged) {
 
 }  // namespace
 }  // namespace inlinks::crawler
+
+namespace inlinks::crawler {
+namespace {
+
+// Ordinary valid markup with omitted end tags must not look deep to the
+// guard: nothing blanked, and script/textarea content never becomes links
+// (review finding: rows without </tr>, </table> with a cell open, <font> in
+// cells used to exhaust the depth and formatting caps).
+TEST(Extractor, Guard_OrdinaryTablesWithOmittedEndTagsAreNotTruncated) {
+  std::string html = "<!doctype html><title>t</title><body>";
+  html += "<table>";
+  for (int r = 0; r < 400; ++r) {
+    html += "<tr><td><font face=Arial>cell " + std::to_string(r) + "</font><td><b>x</b>";
+  }
+  html += "</table>";
+  for (int t = 0; t < 200; ++t) html += "<table><tr><td><font color=red>x</table>";
+  for (int l = 0; l < 300; ++l) html += "<ul><li>one<li>two<li><p>three</ul>";
+  html += "<script>var s = '<a href=\"/from-script\">';</script>";
+  html += "<textarea><a href=\"https://embed.example/\">embed</a></textarea>";
+  html += "<a href=\"/real\">real</a>";
+  auto url = core::ParseUrl("https://site.example/").value();
+  absl::StatusOr<core::Page> page = ExtractPage(html, "text/html", url);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->truncation, core::Truncation::kNone);
+  ASSERT_EQ(page->links.size(), 1u);
+  EXPECT_EQ(page->links[0].target, "https://site.example/real");
+}
+
+}  // namespace
+}  // namespace inlinks::crawler
