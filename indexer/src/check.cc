@@ -28,6 +28,7 @@ class Checker {
   explicit Checker(const storage::Db& db) : db_(db), snap_(db.GetSnapshot()) {}
 
   absl::StatusOr<CheckReport> Run() {
+    RETURN_IF_ERROR(LoadAttributions());
     RETURN_IF_ERROR(ScanReverse(Family::kLinks, /*live=*/true));
     RETURN_IF_ERROR(ScanReverse(Family::kLost, /*live=*/false));
     // Referring domains follow from the pair counts.
@@ -66,6 +67,36 @@ class Checker {
     if (report_.messages.size() < 50) report_.messages.push_back(std::move(msg));
   }
 
+  // What the writer recorded: the domain scope each link was counted in (its
+  // forward entry) and the source domain each page is attributed to (its
+  // page record). Counters follow those, not the current public-suffix list.
+  absl::Status LoadAttributions() {
+    auto pages = db_.NewIterator(Family::kPages, {"", ""}, snap_.get());
+    for (pages->SeekToFirst(); pages->Valid(); pages->Next()) {
+      ASSIGN_OR_RETURN(storage::PageValue page, storage::DecodePageValue(pages->value()));
+      if (!page.source_domain_key.empty()) {
+        source_domain_.emplace(std::string(pages->key()), page.source_domain_key);
+      }
+    }
+    RETURN_IF_ERROR(pages->status());
+    auto fwd = db_.NewIterator(Family::kForward, {"", ""}, snap_.get());
+    for (fwd->SeekToFirst(); fwd->Valid(); fwd->Next()) {
+      ASSIGN_OR_RETURN(std::vector<storage::ForwardEntry> entries,
+                       storage::DecodeForward(fwd->value()));
+      for (const auto& e : entries) {
+        stored_domain_len_[storage::ReverseKey(e.target_url_key, fwd->key(), e.occurrence)] =
+            e.domain_key_len;
+      }
+    }
+    return fwd->status();
+  }
+
+  absl::StatusOr<uint32_t> DomainKeyLen(std::string_view reverse_key, std::string_view url_key) {
+    auto stored = stored_domain_len_.find(reverse_key);
+    if (stored != stored_domain_len_.end()) return stored->second;
+    return DomainKeyLen(url_key);
+  }
+
   absl::StatusOr<uint32_t> DomainKeyLen(std::string_view url_key) {
     std::string_view host_key = storage::HostScopeKey(url_key);
     auto it = domain_len_.find(host_key);
@@ -77,6 +108,8 @@ class Checker {
   }
 
   absl::StatusOr<std::string> SourceDomainKey(std::string_view source_href) {
+    auto stored = source_domain_.find(source_href);
+    if (stored != source_domain_.end()) return stored->second;
     ASSIGN_OR_RETURN(core::Url source, core::ParseUrl(source_href));
     return core::HostKey(core::SiteOf(source.host()));
   }
@@ -86,7 +119,7 @@ class Checker {
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       ASSIGN_OR_RETURN(storage::ReverseKeyParts parts, storage::DecodeReverseKey(it->key()));
       ASSIGN_OR_RETURN(storage::LinkValue value, storage::DecodeLinkValue(it->value()));
-      ASSIGN_OR_RETURN(uint32_t domain_len, DomainKeyLen(parts.target_url_key));
+      ASSIGN_OR_RETURN(uint32_t domain_len, DomainKeyLen(it->key(), parts.target_url_key));
       std::string_view scopes[3] = {
           storage::DomainScopeKey(parts.target_url_key, domain_len),
           storage::HostScopeKey(parts.target_url_key), parts.target_url_key};
@@ -241,6 +274,8 @@ class Checker {
   std::map<Pair, int64_t> expected_pairs_;
   std::map<std::string, uint32_t, std::less<>> domain_len_;
   std::map<std::string, uint64_t> forgotten_;
+  std::map<std::string, std::string, std::less<>> source_domain_;
+  std::map<std::string, uint32_t, std::less<>> stored_domain_len_;
   std::map<std::string, std::set<std::pair<std::string, uint32_t>>> live_by_source_;
   std::map<std::string, std::set<std::pair<std::string, uint32_t>>> lost_by_source_;
 };

@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "inlinks/core/domain.h"
 #include "inlinks/core/keys.h"
+#include "inlinks/core/log.h"
 #include "inlinks/core/status_macros.h"
 #include "inlinks/core/url.h"
 #include "inlinks/storage/buckets.h"
@@ -60,7 +61,6 @@ uint64_t HashLink(const LinkValue& v) {
   Fnv64 h;
   h.Add(v.target_href);
   h.Add(v.anchor);
-  h.Add(v.position);
   h.Add(static_cast<uint64_t>(v.tag));
   h.Add(v.rel);
   return h.value();
@@ -96,8 +96,13 @@ struct Indexer::Impl {
   IndexStats stats ABSL_GUARDED_BY(mu);
 
   absl::StatusOr<Prepared> Prepare(const core::Page& page) const;
-  absl::Status Apply(const Prepared& p, const core::Page* page, const core::FetchFacts& facts)
+  absl::Status Apply(Prepared p, const core::Page* page, const core::FetchFacts& facts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Apply, and after any failure forget the in-memory state derived from
+  // the batch that was not written.
+  absl::Status ApplyOrRecover(Prepared p, const core::Page* page, const core::FetchFacts& facts)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  bool broken ABSL_GUARDED_BY(mu) = false;
 };
 
 absl::StatusOr<Prepared> Indexer::Impl::Prepare(const core::Page& page) const {
@@ -139,7 +144,64 @@ absl::StatusOr<Prepared> Indexer::Impl::Prepare(const core::Page& page) const {
   return p;
 }
 
-absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
+absl::Status Indexer::Impl::ApplyOrRecover(Prepared p, const core::Page* page,
+                                           const core::FetchFacts& facts) {
+  if (broken) {
+    // A previous failure left the pagination directory unread; try again.
+    absl::Status reload = buckets->Reload();
+    if (!reload.ok()) return reload;
+    broken = false;
+  }
+  absl::Status s = Apply(std::move(p), page, facts);
+  if (!s.ok()) {
+    pair_cache.clear();
+    if (!buckets->Reload().ok()) broken = true;
+  }
+  return s;
+}
+
+// Gives the links of the page their identities (occurrence numbers among the
+// links to one URL key) so that a link keeps its identity when others to the
+// same URL come and go: an unchanged link takes its old number, a returning
+// lost one its old number, a changed one a number whose old link is gone,
+// and the rest fresh numbers.
+static void AssignOccurrences(std::vector<NewLink>& links,
+                              const std::vector<ForwardEntry>& old) {
+  std::unordered_map<std::string_view, std::vector<size_t>> old_by_key;
+  for (size_t i = 0; i < old.size(); ++i) old_by_key[old[i].target_url_key].push_back(i);
+  std::unordered_map<std::string_view, std::vector<size_t>> new_by_key;
+  for (size_t i = 0; i < links.size(); ++i) new_by_key[links[i].url_key].push_back(i);
+  for (auto& [key, news] : new_by_key) {
+    auto found = old_by_key.find(key);
+    if (found == old_by_key.end()) {
+      for (size_t k = 0; k < news.size(); ++k) links[news[k]].occurrence = static_cast<uint32_t>(k);
+      continue;
+    }
+    const std::vector<size_t>& olds = found->second;
+    std::vector<bool> old_taken(olds.size(), false), assigned(news.size(), false);
+    auto claim = [&](auto match) {
+      for (size_t k = 0; k < news.size(); ++k) {
+        if (assigned[k]) continue;
+        for (size_t j = 0; j < olds.size(); ++j) {
+          if (old_taken[j] || !match(links[news[k]], old[olds[j]])) continue;
+          links[news[k]].occurrence = old[olds[j]].occurrence;
+          old_taken[j] = assigned[k] = true;
+          break;
+        }
+      }
+    };
+    claim([](const NewLink& n, const ForwardEntry& o) { return !o.lost && o.hash == n.hash; });
+    claim([](const NewLink& n, const ForwardEntry& o) { return o.lost && o.hash == n.hash; });
+    claim([](const NewLink&, const ForwardEntry& o) { return !o.lost; });
+    uint32_t next = 0;
+    for (size_t j = 0; j < olds.size(); ++j) next = std::max(next, old[olds[j]].occurrence + 1);
+    for (size_t k = 0; k < news.size(); ++k) {
+      if (!assigned[k]) links[news[k]].occurrence = next++;
+    }
+  }
+}
+
+absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
                                   const core::FetchFacts& facts) {
   const int64_t now = facts.fetch_time_unix != 0 ? facts.fetch_time_unix : NowUnix();
   storage::Batch batch(db);
@@ -156,6 +218,15 @@ absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
   if (page_bytes) {
     ASSIGN_OR_RETURN(record, storage::DecodePageValue(*page_bytes));
   }
+
+  AssignOccurrences(p.links, old);
+  // A page's links are attributed to the source domain recorded when it was
+  // first indexed, so a public-suffix list update cannot make its counts
+  // drift (the attribution moves only when the page has no live links).
+  if (!record.source_domain_key.empty() && record.live_records > 0) {
+    p.source_domain_key = record.source_domain_key;
+  }
+  record.source_domain_key = p.source_domain_key;
 
   // Index the old entries by identity.
   absl::flat_hash_map<std::pair<std::string_view, uint32_t>, size_t> old_index;
@@ -198,12 +269,15 @@ absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
     e.occurrence = n.occurrence;
     e.domain_key_len = n.domain_key_len;
     e.hash = n.hash;
+    e.position = n.value.position;
     e.first_seen = now;
     auto it = old_index.find(std::make_pair(std::string_view(n.url_key), n.occurrence));
     if (it != old_index.end()) {
       const ForwardEntry& o = old[it->second];
       old_matched[it->second] = true;
       e.first_seen = o.first_seen;
+      // The domain scope a link was counted in is part of its identity.
+      e.domain_key_len = o.domain_key_len;
       if (o.lost) {
         // Back again: live with its original first-seen.
         batch.Delete(Family::kLost, key);
@@ -211,10 +285,10 @@ absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
         v.first_seen = o.first_seen;
         buckets->OnInsert(key);
         link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
-        count_live(n.url_key, n.domain_key_len, +1, -1);
+        count_live(n.url_key, o.domain_key_len, +1, -1);
         ++delta.links_revived;
         forward_changed = true;
-      } else if (o.hash != n.hash) {
+      } else if (o.hash != n.hash || o.position != n.value.position) {
         LinkValue v = n.value;
         v.first_seen = o.first_seen;
         link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
@@ -372,7 +446,11 @@ absl::Status Indexer::Impl::Apply(const Prepared& p, const core::Page* page,
     if (pair_cache.size() >= options.pair_cache_entries) pair_cache.clear();
     pair_cache[key] = after;
   }
-  RETURN_IF_ERROR(buckets->AfterWrite());
+  if (absl::Status split = buckets->AfterWrite(); !split.ok()) {
+    // The page is written; an oversized bucket only costs readers a longer
+    // scan, and the next write to it retries the split.
+    INLINKS_LOG(WARNING) << "pagination bucket split failed: " << split;
+  }
   ++delta.pages;
   if (!forward_changed && fwd_bytes) ++delta.unchanged_pages;
   stats.pages += delta.pages;
@@ -400,7 +478,7 @@ Indexer::~Indexer() = default;
 absl::Status Indexer::Index(const core::Page& page, const core::FetchFacts& facts) {
   ASSIGN_OR_RETURN(Prepared p, impl_->Prepare(page));
   absl::MutexLock lock(&impl_->mu);
-  return impl_->Apply(p, &page, facts);
+  return impl_->ApplyOrRecover(std::move(p), &page, facts);
 }
 
 absl::Status Indexer::MarkGone(std::string_view source_url, const core::FetchFacts& facts) {
@@ -409,7 +487,7 @@ absl::Status Indexer::MarkGone(std::string_view source_url, const core::FetchFac
   p.source = source.href();
   p.source_domain_key = core::HostKey(core::SiteOf(source.host()));
   absl::MutexLock lock(&impl_->mu);
-  return impl_->Apply(p, nullptr, facts);
+  return impl_->ApplyOrRecover(std::move(p), nullptr, facts);
 }
 
 absl::Status Indexer::Accept(const core::Page& page, const core::FetchFacts& facts) {

@@ -95,6 +95,7 @@ std::string EncodePageValue(const PageValue& v) {
   core::PutVarint64(out, v.total_links);
   core::PutVarint64(out, v.live_records);
   core::PutVarint64(out, v.forgotten_lost);
+  core::PutLengthPrefixed(out, v.source_domain_key);
   out.push_back(static_cast<char>((v.noindex ? 1 : 0) | (v.nofollow ? 2 : 0)));
   uint64_t rank_bits;
   static_assert(sizeof(rank_bits) == sizeof(v.rank));
@@ -108,13 +109,14 @@ absl::StatusOr<PageValue> DecodePageValue(std::string_view bytes) {
   PageValue v;
   uint8_t version, flags;
   uint64_t status, rank_bits;
-  std::string_view title, ip, canonical;
+  std::string_view title, ip, canonical, source_domain;
   if (!d.GetByte(version) || version != kPageVersion || !d.GetVarint64(status) ||
       status > 999 || !d.GetVarsint64(v.first_fetch) || !d.GetVarsint64(v.last_fetch) ||
       !d.GetLengthPrefixed(title) || !d.GetLengthPrefixed(ip) ||
       !d.GetLengthPrefixed(canonical) || !d.GetVarint32(v.internal_links) ||
       !d.GetVarint32(v.external_links) || !d.GetVarint32(v.total_links) ||
-      !d.GetVarint32(v.live_records) || !d.GetVarint32(v.forgotten_lost) || !d.GetByte(flags) || !d.GetFixed64BE(rank_bits) ||
+      !d.GetVarint32(v.live_records) || !d.GetVarint32(v.forgotten_lost) ||
+      !d.GetLengthPrefixed(source_domain) || !d.GetByte(flags) || !d.GetFixed64BE(rank_bits) ||
       !d.done()) {
     return Malformed("page");
   }
@@ -122,6 +124,7 @@ absl::StatusOr<PageValue> DecodePageValue(std::string_view bytes) {
   v.title = std::string(title);
   v.ip = std::string(ip);
   v.canonical = std::string(canonical);
+  v.source_domain_key = std::string(source_domain);
   v.noindex = flags & 1;
   v.nofollow = flags & 2;
   std::memcpy(&v.rank, &rank_bits, sizeof(rank_bits));
@@ -138,6 +141,7 @@ std::string EncodeForward(const std::vector<ForwardEntry>& entries) {
     core::PutVarint64(out, e.occurrence);
     core::PutVarint64(out, e.domain_key_len);
     core::PutFixed64BE(out, e.hash);
+    core::PutVarint64(out, e.position);
     core::PutVarsint64(out, e.first_seen);
     out.push_back(static_cast<char>(e.lost ? 1 : 0));
     if (e.lost) core::PutVarsint64(out, e.lost_time);
@@ -159,7 +163,7 @@ absl::StatusOr<std::vector<ForwardEntry>> DecodeForward(std::string_view bytes) 
     uint8_t lost;
     if (!d.GetLengthPrefixed(key) || !d.GetVarint32(e.occurrence) ||
         !d.GetVarint32(e.domain_key_len) || e.domain_key_len > key.size() ||
-        !d.GetFixed64BE(e.hash) || !d.GetVarsint64(e.first_seen) || !d.GetByte(lost) ||
+        !d.GetFixed64BE(e.hash) || !d.GetVarint32(e.position) || !d.GetVarsint64(e.first_seen) || !d.GetByte(lost) ||
         lost > 1 || (lost && !d.GetVarsint64(e.lost_time))) {
       return Malformed("forward");
     }

@@ -30,17 +30,17 @@
 namespace inlinks::indexer {
 namespace {
 
-using LiveSet = std::set<std::pair<std::string, uint32_t>>;  // (url key, occurrence)
+// Live links of a page: URL key -> how many links to it (occurrence numbers
+// are the indexer's to choose).
+using LiveSet = std::map<std::string, int>;
 
 // What the workload says source `src` holds after `step` (inclusive), or
 // nullopt when no step up to there touched it.
 LiveSet ExpectedLive(const testing::CrashStep& s) {
   LiveSet live;
   if (s.gone) return live;
-  std::map<std::string, uint32_t> occurrences;
   for (const auto& link : s.page.links) {
-    std::string key = core::UrlKey(core::ParseUrl(link.target).value());
-    live.insert({key, occurrences[key]++});
+    ++live[core::UrlKey(core::ParseUrl(link.target).value())];
   }
   return live;
 }
@@ -101,10 +101,20 @@ TEST(IndexerCrash, SigkillAtRandomMomentsLosesNothingAcknowledged) {
   for (int iter = 0; iter < iterations; ++iter) {
     Worker w = Start(dir.string(), seed, static_cast<uint64_t>(next_step), total_steps);
     ASSERT_GT(w.pid, 0);
-    auto delay = std::chrono::milliseconds(20 + rng() % 300);
-    auto deadline = std::chrono::steady_clock::now() + delay;
+    // Even iterations kill at a random moment from the start (the open, the
+    // creation, recovery); odd ones wait for the first acknowledged page (up
+    // to 10 s, sanitizer builds start slowly) and kill mid-indexing.
     std::string buffer;
     int64_t last_acked = next_step - 1;
+    if (iter % 2 == 1) {
+      auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (last_acked < next_step && std::chrono::steady_clock::now() < give_up) {
+        Drain(w.out, buffer, last_acked);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    }
+    auto delay = std::chrono::milliseconds(iter % 2 == 1 ? rng() % 100 : 20 + rng() % 300);
+    auto deadline = std::chrono::steady_clock::now() + delay;
     while (std::chrono::steady_clock::now() < deadline) {
       Drain(w.out, buffer, last_acked);
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -137,8 +147,7 @@ TEST(IndexerCrash, SigkillAtRandomMomentsLosesNothingAcknowledged) {
     auto it = db->NewIterator(storage::Family::kLinks, {"", ""});
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       auto parts = storage::DecodeReverseKey(it->key()).value();
-      actual[std::string(parts.source_href)].insert(
-          {std::string(parts.target_url_key), parts.occurrence});
+      ++actual[std::string(parts.source_href)][std::string(parts.target_url_key)];
     }
     ASSERT_OK(it->status());
     std::set<std::string> sources;
@@ -157,7 +166,7 @@ TEST(IndexerCrash, SigkillAtRandomMomentsLosesNothingAcknowledged) {
   std::cout << "crash test: " << kills << " SIGKILLs, " << progressed
             << " runs made progress, " << next_step << " steps acknowledged, index consistent "
             << "after every kill\n";
-  EXPECT_GT(progressed, iterations / 2) << "the worker rarely got to index anything";
+  EXPECT_GE(progressed, iterations / 2) << "the worker rarely got to index anything";
   std::filesystem::remove_all(dir);
 }
 

@@ -406,3 +406,76 @@ TEST_F(IndexerTest, CheckFindsPlantedInconsistencies) {
 
 }  // namespace
 }  // namespace inlinks::indexer
+
+namespace inlinks::indexer {
+namespace {
+
+// Review finding: two links to one URL key must keep their own identities
+// when one of them goes away.
+TEST_F(IndexerTest, LinksToTheSameUrlKeepTheirIdentities) {
+  ASSERT_OK(indexer_->Index(MakePage("https://src.org/", {L("http://x.com/a", "Logo"),
+                                                          L("https://x.com/a", "Home")}),
+                            At(100)));
+  ASSERT_OK(indexer_->Index(MakePage("https://src.org/", {L("https://x.com/a", "Home")}), At(200)));
+  EXPECT_EQ(indexer_->stats().links_rewritten, 1u);  // position 2 -> 1, same link
+  EXPECT_EQ(indexer_->stats().links_lost, 1u);
+  std::string url_key = UrlKeyOf("https://x.com/a");
+  // The live record is the Home link, with its first-seen; Logo is lost.
+  int live = 0, lost = 0;
+  for (auto family : {Family::kLinks, Family::kLost}) {
+    auto it = db_->NewIterator(family, core::UrlScope(core::ParseUrl("https://x.com/a").value()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto v = storage::DecodeLinkValue(it->value()).value();
+      if (family == Family::kLinks) {
+        ++live;
+        EXPECT_EQ(v.anchor, "Home");
+        EXPECT_EQ(v.first_seen, 100);
+        EXPECT_EQ(v.position, 1u);
+      } else {
+        ++lost;
+        EXPECT_EQ(v.anchor, "Logo");
+        EXPECT_EQ(v.lost_time, 200);
+      }
+    }
+  }
+  EXPECT_EQ(live, 1);
+  EXPECT_EQ(lost, 1);
+  ExpectConsistent();
+}
+
+// Review finding: a page whose indexing fails half-way must leave no trace in
+// the in-memory pagination directory (it used to be written by the next page).
+TEST_F(IndexerTest, FailedPageLeavesNoPhantomBucketCounts) {
+  ASSERT_OK(indexer_->Index(
+      MakePage("https://src.org/", {L("https://a.com/x"), L("https://a.com/y")}), At(1)));
+  std::string y_key = storage::ReverseKey(UrlKeyOf("https://a.com/y"), "https://src.org/", 0);
+  auto y_value = db_->Get(Family::kLinks, y_key).value();
+  ASSERT_TRUE(y_value.has_value());
+  {  // Damage: y's reverse record disappears behind the indexer's back.
+    storage::Batch b(*db_);
+    b.Delete(Family::kLinks, y_key);
+    ASSERT_OK(db_->Write(b));
+  }
+  // Re-crawl: a new link is counted, then losing y finds the damage.
+  EXPECT_THAT(indexer_->Index(MakePage("https://src.org/", {L("https://a.com/new"),
+                                                            L("https://a.com/x")}),
+                              At(2)),
+              inlinks::testing::StatusIs(absl::StatusCode::kDataLoss));
+  {  // Repair, then index something else.
+    storage::Batch b(*db_);
+    b.Put(Family::kLinks, y_key, *y_value);
+    ASSERT_OK(db_->Write(b));
+  }
+  ASSERT_OK(indexer_->Index(MakePage("https://other.org/", {L("https://b.com/")}), At(3)));
+  ExpectConsistent();
+}
+
+TEST_F(IndexerTest, PageRecordKeepsTheSourceDomainItsLinksAreCountedUnder) {
+  ASSERT_OK(indexer_->Index(MakePage("https://blog.site.co.uk/p", {L("https://a.com/")}), At(1)));
+  auto pv = storage::DecodePageValue(*db_->Get(Family::kPages, "https://blog.site.co.uk/p").value())
+                .value();
+  EXPECT_EQ(pv.source_domain_key, "uk.co.site.");
+}
+
+}  // namespace
+}  // namespace inlinks::indexer

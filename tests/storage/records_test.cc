@@ -81,9 +81,9 @@ TEST(Records, PageValueRoundTrip) {
 
 TEST(Records, ForwardRoundTrip) {
   std::vector<ForwardEntry> entries(3);
-  entries[0] = {"com.example.\0\0\0/\0", 0, 12, 0xdeadbeefcafef00dULL, 100, false, 0};
-  entries[1] = {"org.x.\0\0\0/a\0", 2, 6, 1, 101, true, 200};
-  entries[2] = {"org.x.\0\0\0/b\0", 0, 6, 2, 0, false, 0};
+  entries[0] = {"com.example.\0\0\0/\0", 0, 12, 0xdeadbeefcafef00dULL, 3, 100, false, 0};
+  entries[1] = {"org.x.\0\0\0/a\0", 2, 6, 1, 4, 101, true, 200};
+  entries[2] = {"org.x.\0\0\0/b\0", 0, 6, 2, 5, 0, false, 0};
   std::string bytes = EncodeForward(entries);
   ASSERT_OK_AND_ASSIGN(auto back, DecodeForward(bytes));
   ASSERT_EQ(back.size(), 3u);

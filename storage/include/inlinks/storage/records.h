@@ -68,6 +68,10 @@ struct PageValue {
   // Lost links of this page dropped from its forward record (past the cap):
   // when non-zero, a "new" link may still have a kLost record to revive.
   uint32_t forgotten_lost = 0;
+  // HostKey of the registrable domain this page's links are attributed to
+  // (fixed while it has live links: public-suffix list updates cannot make
+  // referring-domain counts drift).
+  std::string source_domain_key;
   bool noindex = false;
   bool nofollow = false;
   double rank = 0;  // raw PageRank; 0 until ranked
@@ -83,7 +87,8 @@ struct ForwardEntry {
   uint32_t occurrence = 0;
   uint32_t domain_key_len = 0;  // bytes of target_url_key that are the
                                 // target's registrable-domain host key
-  uint64_t hash = 0;            // of the LinkValue fields except times
+  uint64_t hash = 0;            // of target href, anchor, tag, rel (not position)
+  uint32_t position = 0;
   int64_t first_seen = 0;
   bool lost = false;
   int64_t lost_time = 0;
