@@ -20,11 +20,15 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/compress.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
 
 namespace inlinks::crawler {
 namespace {
+
+using ::inlinks::testing::Deflate;
+using ::inlinks::testing::Gzip;
 
 using ::inlinks::testing::IsOk;
 using ::inlinks::testing::ReadFileBytes;
@@ -34,21 +38,6 @@ using ::testing::HasSubstr;
 
 // ---- Compression helpers (zlib, libbrotlienc) ------------------------------
 
-// window_bits: 31 gzip, 15 zlib, -15 raw deflate.
-std::string Deflate(std::string_view in, int window_bits) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, in.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = in.size();
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = out.size();
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-std::string Gzip(std::string_view in) { return Deflate(in, 31); }
 
 std::string Brotli(std::string_view in) {
   size_t size = BrotliEncoderMaxCompressedSize(in.size());

@@ -15,12 +15,15 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/compress.h"
 #include "inlinks/crawler/http_response.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/testdata.h"
 
 namespace inlinks::crawler {
 namespace {
+
+using ::inlinks::testing::Gzip;
 
 using ::inlinks::testing::ReadFileBytes;
 using ::inlinks::testing::StatusIs;
@@ -29,19 +32,6 @@ using ::testing::HasSubstr;
 
 constexpr std::string_view kWarcFile = "html/webarchive-commons/link-extraction-test.warc";
 
-std::string Gzip(std::string_view in) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, in.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = in.size();
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = out.size();
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 std::string Record(std::string_view type, std::string_view uri, std::string_view block,
                    std::string_view version = "WARC/1.0") {

@@ -2,12 +2,11 @@
 // extractor -> indexer -> RocksDB, then a later crawl of the same pages in a
 // second WARC (.gz) loses and adds links; counters, pages and the consistency
 // check are verified against what the pages say.
-#include <zlib.h>
-
 #include <filesystem>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/testing/compress.h"
 #include "inlinks/core/keys.h"
 #include "inlinks/core/url.h"
 #include "inlinks/crawler/warc_import.h"
@@ -30,20 +29,6 @@ std::string Response(const std::string& uri, const std::string& date, const std:
          "\r\n\r\n" + http + "\r\n\r\n";
 }
 
-// One gzip member per record, as crawlers write .warc.gz files.
-std::string GzipMember(const std::string& data) {
-  z_stream z{};
-  deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, data.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 void Write(const std::filesystem::path& p, const std::string& bytes) {
   FILE* f = std::fopen(p.c_str(), "wb");
@@ -76,10 +61,10 @@ TEST_F(WarcImportIndexTest, TwoCrawlsThroughWarcFilesKeepExactCounts) {
   Write(dir_ / "crawl1.warc", crawl1);
   // Crawl 2 (gzip): blog-a dropped the pricing link; news-b is gone.
   std::string crawl2 =
-      GzipMember(Response("https://www.blog-a.org/post", "2026-02-01T00:00:00Z",
+      inlinks::testing::Gzip(Response("https://www.blog-a.org/post", "2026-02-01T00:00:00Z",
                           "<title>Post A v2</title><a href='https://www.example.com/'>Example "
                           "home</a><a href='/about'>about</a>")) +
-      GzipMember(Response("http://news-b.net/", "2026-02-01T00:00:01Z", "", 404));
+      inlinks::testing::Gzip(Response("http://news-b.net/", "2026-02-01T00:00:01Z", "", 404));
   Write(dir_ / "crawl2.warc.gz", crawl2);
 
   ASSERT_OK_AND_ASSIGN(auto db, storage::Db::Open((dir_ / "db").string()));
