@@ -52,6 +52,7 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
         return absl::ResourceExhaustedError(msg);
       }
       if (s.ToString().find("ermission denied") != std::string::npos ||
+          s.ToString().find("Operation not permitted") != std::string::npos ||
           s.ToString().find("Read-only file system") != std::string::npos) {
         return absl::PermissionDeniedError(msg);
       }

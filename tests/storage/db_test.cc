@@ -5,7 +5,11 @@
 // limit standing in for a full disk).
 #include "inlinks/storage/db.h"
 
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -16,6 +20,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <random>
 #include <set>
@@ -1126,6 +1131,72 @@ TEST(DbCreationInterrupted, LeftoverCreationFilesAreNotSomeonesData) {
   EXPECT_TRUE(std::filesystem::exists(other / "000007.sst"));
   std::filesystem::remove_all(dir);
   std::filesystem::remove_all(other);
+}
+
+}  // namespace
+}  // namespace inlinks::storage
+
+namespace inlinks::storage {
+namespace {
+
+// A directory that cannot be written (made immutable with FS_IOC_SETFLAGS,
+// which binds root too) gives a clear kPermissionDenied, and a database in it
+// can still be opened read-only. Where the attribute cannot be set (not root,
+// a file system without it) the test says so and checks nothing else.
+class ImmutableDir {
+ public:
+  explicit ImmutableDir(const std::filesystem::path& p) : path_(p) {}
+  bool Set(bool on) {
+    int fd = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return false;
+    int flags = 0;
+    bool ok = ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+    if (ok) {
+      flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+      ok = ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+    }
+    ::close(fd);
+    return ok;
+  }
+  ~ImmutableDir() { Set(false); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+TEST(DbReadOnlyDirectory, UnwritableDirectoryIsAClearError) {
+  auto root = std::filesystem::temp_directory_path() /
+              ("inlinks_db_immutable_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root / "empty");
+  std::filesystem::create_directories(root / "db");
+  {
+    auto db = Db::Open((root / "db").string());
+    ASSERT_TRUE(db.ok()) << db.status();
+    Batch b(**db);
+    b.Put(Family::kPages, "k", "v");
+    ASSERT_TRUE((*db)->Write(b).ok());
+    ASSERT_TRUE((*db)->Flush().ok());
+  }
+  ImmutableDir empty(root / "empty"), full(root / "db");
+  if (!empty.Set(true) || !full.Set(true)) {
+    std::cout << "immutable directories not supported here; read-only case not exercised\n";
+    std::filesystem::remove_all(root);
+    return;
+  }
+  auto created = Db::Open((root / "empty").string());
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kPermissionDenied) << created.status();
+  auto reopened = Db::Open((root / "db").string());
+  EXPECT_EQ(reopened.status().code(), absl::StatusCode::kPermissionDenied) << reopened.status();
+  DbOptions read_only;
+  read_only.read_only = true;
+  auto reader = Db::Open((root / "db").string(), read_only);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->Get(Family::kPages, "k").value().value_or(""), "v");
+  reader->reset();
+  empty.Set(false);
+  full.Set(false);
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace
