@@ -382,8 +382,13 @@ class Guard {
   // looks back, so the bytes stay in place until Compact().
   void Drop(size_t begin, size_t end) {
     if (begin >= end) return;
-    if (!drops_.empty() && drops_.back().second == begin) {
-      drops_.back().second = end;
+    // A tag dropped after some of its attributes were: absorb them.
+    while (!drops_.empty() && drops_.back().first >= begin) {
+      end = std::max(end, drops_.back().second);
+      drops_.pop_back();
+    }
+    if (!drops_.empty() && drops_.back().second >= begin) {
+      drops_.back().second = std::max(drops_.back().second, end);
     } else {
       drops_.emplace_back(begin, end);
     }
