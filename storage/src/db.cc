@@ -13,6 +13,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
 #include <array>
@@ -379,6 +380,10 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
+  // One memory budget for the memtables of all seven families (else up to
+  // 7 x 3 x write_buffer_bytes).
+  db_options.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
   // The counters family uses a hash memtable, which takes one writer at a
   // time (the indexer has one writer anyway).
   db_options.allow_concurrent_memtable_write = false;

@@ -53,6 +53,8 @@ struct DbOptions {
   bool read_only = false;      // open without writing (the query CLI)
   size_t block_cache_bytes = 256u << 20;
   size_t write_buffer_bytes = 64u << 20;  // per column family memtable
+  // All memtables of all families together; reaching it flushes the largest.
+  size_t memtable_budget_bytes = 256u << 20;
   // fsync the WAL on every write: survives power loss, not only a crash of
   // the process (a killed process never loses a returned write either way).
   bool sync_writes = false;
