@@ -25,11 +25,12 @@ demo: build
 # Micro benchmarks (Release build; see BENCHMARKS.md).
 bench: deps
 	@INLINKS_WITH_BENCH_CORPUS=1 bash scripts/install-deps.sh
-	@cmake -S . -B build-release $(GENERATOR) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build build-release -j $(JOBS) --target extractor_bench url_bench index_bench
-	./build-release/bench/extractor_bench
-	./build-release/bench/index_bench
+	@cmake -S . -B build-release $(GENERATOR) -DCMAKE_BUILD_TYPE=Release -DINLINKS_BUILD_TESTS=OFF >/dev/null
+	@cmake --build build-release -j $(JOBS) --target extractor_bench url_bench index_bench pagination_bench
+	./build-release/bench/extractor_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 	./build-release/bench/url_bench
+	./build-release/bench/index_bench
+	./build-release/bench/pagination_bench
 
 # libFuzzer targets under clang (FUZZ_SECONDS each, default 60).
 FUZZ_SECONDS ?= 60
