@@ -49,9 +49,11 @@
 #include <cstring>
 #include <utility>
 #include <vector>
+#include "text_util.h"
 
 namespace inlinks::crawler {
 namespace {
+
 
 constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";  // U+FFFD
 constexpr size_t kPrescanLimit = 1024;
@@ -282,24 +284,6 @@ std::string_view LookupEncoding(std::string_view label) {
 // ---------------------------------------------------------------------------
 // Output helpers.
 
-void AppendCodePoint(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // Number of leading bytes of s[i..] that are ASCII, advancing 8 at a time.
 size_t AsciiRunEnd(const unsigned char* s, size_t i, size_t n) {
   constexpr uint64_t kHighBits = 0x8080808080808080ULL;
@@ -399,7 +383,7 @@ const std::array<Utf8Bytes, 128>& Windows1252Table() {
     for (int b = 0x80; b <= 0xFF; ++b) {
       const uint32_t cp = b < 0xA0 ? kWindows1252High[b - 0x80] : b;
       std::string utf8;
-      AppendCodePoint(cp, &utf8);
+      internal::AppendUtf8(cp, &utf8);
       Utf8Bytes& e = t[b - 0x80];
       e.len = static_cast<uint8_t>(utf8.size());
       std::memcpy(e.bytes.data(), utf8.data(), utf8.size());
@@ -433,7 +417,7 @@ void DecodeWindows1252(std::string_view in, std::string* out) {
 void DecodeXUserDefined(std::string_view in, std::string* out) {
   out->reserve(out->size() + in.size());
   for (unsigned char b : in) {
-    AppendCodePoint(b < 0x80 ? b : 0xF780 + b - 0x80, out);
+    internal::AppendUtf8(b < 0x80 ? b : 0xF780 + b - 0x80, out);
   }
 }
 
@@ -454,10 +438,10 @@ size_t DecodeUtf16(std::string_view in, bool big_endian, std::string* out) {
     const uint32_t u = unit_at(i);
     i += 2;
     if (u < 0xD800 || u > 0xDFFF) {
-      AppendCodePoint(u, out);
+      internal::AppendUtf8(u, out);
     } else if (u <= 0xDBFF && i + 2 <= n && unit_at(i) >= 0xDC00 &&
                unit_at(i) <= 0xDFFF) {
-      AppendCodePoint(0x10000 + ((u - 0xD800) << 10) + (unit_at(i) - 0xDC00),
+      internal::AppendUtf8(0x10000 + ((u - 0xD800) << 10) + (unit_at(i) - 0xDC00),
                       out);
       i += 2;
     } else {
@@ -531,7 +515,7 @@ std::optional<size_t> DecodeWithIconv(std::string_view in,
     const unsigned char bad = static_cast<unsigned char>(*in_ptr);
     if ((c1_for_undefined && bad >= 0x80 && bad <= 0x9F) ||
         (x80_passes && bad == 0x80)) {
-      AppendCodePoint(bad, &raw);
+      internal::AppendUtf8(bad, &raw);
     } else {
       raw.append(kReplacementChar);
       ++replaced;

@@ -17,9 +17,13 @@
 #include "html_guard.h"
 #include "inlinks/core/domain.h"
 #include "inlinks/crawler/charset.h"
+#include "text_util.h"
 
 namespace inlinks::crawler {
 namespace {
+
+using internal::EqualsIgnoreCase;
+using internal::StartsWithIgnoreCase;
 
 using core::Link;
 using core::LinkTag;
@@ -33,15 +37,6 @@ std::string_view TrimAscii(std::string_view s) {
   while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
   return s;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return absl::EqualsIgnoreCase(absl::string_view(a.data(), a.size()),
-                                absl::string_view(b.data(), b.size()));
-}
-
-bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
 }
 
 // Calls f(token) for each token of a list separated by ASCII whitespace and

@@ -31,18 +31,17 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "text_util.h"
 
 namespace inlinks::crawler {
 namespace {
+
+using internal::EqualsIgnoreCase;
 
 constexpr size_t kRatioFloorBytes = 1 << 20;
 constexpr size_t kDecodeChunk = 64 << 10;
 
 absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return absl::EqualsIgnoreCase(Av(a), Av(b));
-}
 
 bool IsTchar(unsigned char c) {
   if (absl::ascii_isalnum(c)) return true;

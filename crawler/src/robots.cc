@@ -6,9 +6,12 @@
 #include <cmath>
 #include <cstdint>
 #include <unordered_set>
+#include "text_util.h"
 
 namespace inlinks::crawler {
 namespace {
+
+using internal::EqualsIgnoreCase;
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
@@ -18,18 +21,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
   return s;
-}
-
-char ToLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLower(a[i]) != ToLower(b[i])) return false;
-  }
-  return true;
 }
 
 int HexValue(char c) {

@@ -5,9 +5,14 @@
 #include <algorithm>
 #include <cstdint>
 #include <vector>
+#include "text_util.h"
 
 namespace inlinks::crawler {
 namespace {
+
+using internal::AppendUtf8;
+using internal::EqualsIgnoreCase;
+using internal::StartsWithIgnoreCase;
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 // Bytes of text kept per captured field (longer locs are skipped anyway).
@@ -21,43 +26,8 @@ std::string_view TrimXml(std::string_view s) {
   return s;
 }
 
-char ToLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLower(a[i]) != ToLower(b[i])) return false;
-  }
-  return true;
-}
-
-bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() &&
-         EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
-}
-
 bool IsHttpUrl(std::string_view s) {
   return StartsWithIgnoreCase(s, "http://") || StartsWithIgnoreCase(s, "https://");
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // Decodes one reference `ref` (the text between '&' and ';'). False when it

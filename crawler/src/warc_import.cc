@@ -8,22 +8,14 @@
 #include "inlinks/core/url.h"
 #include "inlinks/crawler/http_response.h"
 #include "inlinks/crawler/warc.h"
+#include "text_util.h"
 
 namespace inlinks::crawler {
 namespace {
 
-absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using internal::EqualsIgnoreCase;
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 // WARC-Date is a W3C/ISO 8601 UTC timestamp ("2026-01-02T03:04:05Z", maybe
 // with fractional seconds); 0 when absent or malformed.
