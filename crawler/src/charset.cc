@@ -238,19 +238,14 @@ constexpr std::pair<std::string_view, const char*> kIconvNames[] = {
 };
 
 bool IsAsciiWhitespace(unsigned char c) {
-  // WHATWG Infra "ASCII whitespace": TAB, LF, FF, CR, SPACE.
-  return c == 0x09 || c == 0x0A || c == 0x0C || c == 0x0D || c == 0x20;
+  return internal::IsAsciiWhitespace(static_cast<char>(c));
 }
 
 unsigned char AsciiLower(unsigned char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c + 0x20) : c;
 }
 
-std::string_view TrimAsciiWhitespace(std::string_view s) {
-  while (!s.empty() && IsAsciiWhitespace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsAsciiWhitespace(s.back())) s.remove_suffix(1);
-  return s;
-}
+using internal::TrimAsciiWhitespace;
 
 // The label table sorted by label, built once (thread-safe static init).
 const std::vector<Label>& SortedLabels() {

@@ -29,15 +29,8 @@ using core::Link;
 using core::LinkTag;
 using core::Page;
 
-bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-std::string_view TrimAscii(std::string_view s) {
-  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
+using internal::TrimAsciiWhitespace;
+using internal::IsAsciiWhitespace;
 
 // Calls f(token) for each token of a list separated by ASCII whitespace and
 // any of `extra_separators`.
@@ -45,12 +38,12 @@ template <typename F>
 void ForEachToken(std::string_view list, std::string_view extra_separators, F f) {
   size_t i = 0;
   while (i < list.size()) {
-    while (i < list.size() && (IsAsciiSpace(list[i]) ||
+    while (i < list.size() && (IsAsciiWhitespace(list[i]) ||
                                extra_separators.find(list[i]) != std::string_view::npos)) {
       ++i;
     }
     size_t start = i;
-    while (i < list.size() && !IsAsciiSpace(list[i]) &&
+    while (i < list.size() && !IsAsciiWhitespace(list[i]) &&
            extra_separators.find(list[i]) == std::string_view::npos) {
       ++i;
     }
@@ -77,7 +70,7 @@ class TextCollector {
       // A run of whitespace.
       bool space = false;
       while (i < n) {
-        if (IsAsciiSpace(text[i])) {
+        if (IsAsciiWhitespace(text[i])) {
           ++i;
         } else if (text[i] == '\xC2' && i + 1 < n && text[i + 1] == '\xA0') {
           i += 2;
@@ -89,7 +82,7 @@ class TextCollector {
       if (space) Break();
       // A run of other characters.
       size_t start = i;
-      while (i < n && !IsAsciiSpace(text[i]) &&
+      while (i < n && !IsAsciiWhitespace(text[i]) &&
              !(text[i] == '\xC2' && i + 1 < n && text[i + 1] == '\xA0')) {
         ++i;
       }
@@ -194,7 +187,7 @@ class GumboArena {
 std::optional<std::string_view> RefreshUrl(std::string_view content) {
   size_t i = 0;
   const size_t n = content.size();
-  while (i < n && IsAsciiSpace(content[i])) ++i;
+  while (i < n && IsAsciiWhitespace(content[i])) ++i;
   size_t digits = i;
   while (i < n && absl::ascii_isdigit(static_cast<unsigned char>(content[i]))) ++i;
   if (i == digits && (i >= n || content[i] != '.')) return std::nullopt;
@@ -202,17 +195,17 @@ std::optional<std::string_view> RefreshUrl(std::string_view content) {
                    content[i] == '.')) {
     ++i;
   }
-  while (i < n && IsAsciiSpace(content[i])) ++i;
+  while (i < n && IsAsciiWhitespace(content[i])) ++i;
   if (i < n && (content[i] == ';' || content[i] == ',')) ++i;
-  while (i < n && IsAsciiSpace(content[i])) ++i;
+  while (i < n && IsAsciiWhitespace(content[i])) ++i;
   if (i >= n) return std::nullopt;
   std::string_view rest = content.substr(i);
   if (StartsWithIgnoreCase(rest, "url")) {
     size_t j = 3;
-    while (j < rest.size() && IsAsciiSpace(rest[j])) ++j;
+    while (j < rest.size() && IsAsciiWhitespace(rest[j])) ++j;
     if (j < rest.size() && rest[j] == '=') {
       ++j;
-      while (j < rest.size() && IsAsciiSpace(rest[j])) ++j;
+      while (j < rest.size() && IsAsciiWhitespace(rest[j])) ++j;
       rest = rest.substr(j);
     }
   }
@@ -222,7 +215,7 @@ std::optional<std::string_view> RefreshUrl(std::string_view content) {
     size_t close = rest.find(quote);
     if (close != std::string_view::npos) rest = rest.substr(0, close);
   }
-  rest = TrimAscii(rest);
+  rest = TrimAsciiWhitespace(rest);
   if (rest.empty()) return std::nullopt;
   return rest;
 }
@@ -432,7 +425,7 @@ class Extraction {
     const char* content = Attr(e, "content");
     if (content == nullptr) return;
     if (const char* name = Attr(e, "name"); name != nullptr &&
-                                            EqualsIgnoreCase(TrimAscii(name), "robots")) {
+                                            EqualsIgnoreCase(TrimAsciiWhitespace(name), "robots")) {
       if (!page_.meta_robots.empty()) page_.meta_robots += ", ";
       page_.meta_robots += content;
       ForEachToken(content, ",", [&](std::string_view t) {
@@ -446,7 +439,7 @@ class Extraction {
       return;
     }
     if (const char* equiv = Attr(e, "http-equiv");
-        equiv != nullptr && EqualsIgnoreCase(TrimAscii(equiv), "refresh")) {
+        equiv != nullptr && EqualsIgnoreCase(TrimAsciiWhitespace(equiv), "refresh")) {
       if (std::optional<std::string_view> url = RefreshUrl(content)) {
         AddLink(*url, LinkTag::kRedirect, nullptr);
       }
@@ -458,7 +451,7 @@ class Extraction {
   // Resolves `href` and appends a link; returns its index, or kNoLink when
   // the href is not a link or the cap is reached.
   size_t AddLink(std::string_view href, LinkTag tag, const char* rel) {
-    std::string_view h = TrimAscii(href);
+    std::string_view h = TrimAsciiWhitespace(href);
     if (h.empty() || h.front() == '#') {
       ++page_.skipped_hrefs;
       return kNoLink;
@@ -513,7 +506,7 @@ class Extraction {
 }  // namespace
 
 bool IsHtmlContentType(std::string_view content_type) {
-  std::string_view mime = TrimAscii(content_type.substr(0, content_type.find(';')));
+  std::string_view mime = TrimAsciiWhitespace(content_type.substr(0, content_type.find(';')));
   return mime.empty() || EqualsIgnoreCase(mime, "text/html") ||
          EqualsIgnoreCase(mime, "application/xhtml+xml");
 }

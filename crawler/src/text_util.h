@@ -15,6 +15,17 @@ inline char AsciiLower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+// WHATWG Infra "ASCII whitespace": TAB, LF, FF, CR, SPACE.
+inline bool IsAsciiWhitespace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+inline std::string_view TrimAsciiWhitespace(std::string_view s) {
+  while (!s.empty() && IsAsciiWhitespace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsAsciiWhitespace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 // ASCII case-insensitive equality.
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

@@ -69,7 +69,7 @@ uint64_t HashLink(const LinkValue& v) {
 // A link of the page being indexed, prepared outside the writer lock.
 struct NewLink {
   std::string url_key;
-  uint32_t occurrence = 0;
+  uint32_t occurrence = 0;  // set under the writer lock (AssignOccurrences)
   uint32_t domain_key_len = 0;
   uint64_t hash = 0;
   LinkValue value;
@@ -112,7 +112,6 @@ absl::StatusOr<Prepared> Indexer::Impl::Prepare(const core::Page& page) const {
   p.source_domain_key = core::HostKey(core::SiteOf(source.host()));
   p.links.reserve(page.links.size());
   std::vector<std::pair<std::string, uint32_t>> domain_len_by_host;
-  std::unordered_map<std::string, uint32_t> occurrences;
   for (const core::Link& link : page.links) {
     absl::StatusOr<core::Url> target = core::ParseUrl(link.target);
     if (!target.ok()) continue;  // the extractor only emits parseable targets
@@ -132,7 +131,6 @@ absl::StatusOr<Prepared> Indexer::Impl::Prepare(const core::Page& page) const {
       domain_len_by_host.emplace_back(std::string(target->host()), domain_len);
     }
     n.domain_key_len = domain_len;
-    n.occurrence = occurrences[n.url_key]++;
     n.value.target_href = target->href();
     n.value.anchor = link.anchor;
     n.value.position = link.position;
