@@ -33,9 +33,12 @@ inlinks_require_pkg(IDN2 libidn2 libidn2-dev)
 inlinks_require_pkg(BROTLIDEC libbrotlidec libbrotli-dev)
 inlinks_require_pkg(BROTLIENC libbrotlienc libbrotli-dev)
 inlinks_require_pkg(MAXMINDDB libmaxminddb libmaxminddb-dev)
+inlinks_require_pkg(TOMLPP tomlplusplus libtomlplusplus-dev)
 
 if(INLINKS_BUILD_TESTS)
   inlinks_require_config(GTest "libgtest-dev libgmock-dev")
+  # A strict XML 1.0 parser for the query writers' tests.
+  inlinks_require_pkg(LIBXML2 libxml-2.0 libxml2-dev)
 endif()
 if(INLINKS_BUILD_BENCH)
   inlinks_require_config(benchmark libbenchmark-dev)

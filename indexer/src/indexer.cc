@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "inlinks/core/domain.h"
+#include "inlinks/core/hash.h"
 #include "inlinks/core/keys.h"
 #include "inlinks/core/log.h"
 #include "inlinks/core/status_macros.h"
@@ -36,29 +37,8 @@ using storage::LinkValue;
 using storage::ScopeKind;
 
 // FNV-1a, 64 bit: a stable hash (stored on disk), unlike absl::Hash.
-class Fnv64 {
- public:
-  void Add(std::string_view s) {
-    for (unsigned char c : s) {
-      h_ ^= c;
-      h_ *= 0x100000001b3ULL;
-    }
-    Add(static_cast<uint64_t>(s.size()));
-  }
-  void Add(uint64_t v) {
-    for (int i = 0; i < 8; ++i) {
-      h_ ^= (v >> (8 * i)) & 0xFF;
-      h_ *= 0x100000001b3ULL;
-    }
-  }
-  uint64_t value() const { return h_; }
-
- private:
-  uint64_t h_ = 0xcbf29ce484222325ULL;
-};
-
 uint64_t HashLink(const LinkValue& v) {
-  Fnv64 h;
+  core::StableHasher h;
   h.Add(v.target_href);
   h.Add(v.anchor);
   h.Add(static_cast<uint64_t>(v.tag));

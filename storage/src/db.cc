@@ -29,7 +29,7 @@ namespace {
 
 constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
     "default", "links", "lost", "forward", "pages",
-    "counters", "buckets"};
+    "counters", "buckets", "frontier"};
 constexpr char kFormatKey[] = "inlinks.format_version";
 
 std::string Str(std::string_view s) { return std::string(s); }
@@ -380,7 +380,7 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
-  // One memory budget for the memtables of all seven families (else up to
+  // One memory budget for the memtables of all eight families (else up to
   // 7 x 3 x write_buffer_bytes).
   db_options.write_buffer_manager =
       std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);

@@ -45,7 +45,7 @@ using ::testing::Not;
 
 constexpr Family kAllFamilies[] = {Family::kMeta,  Family::kLinks,    Family::kLost,
                                    Family::kForward, Family::kPages, Family::kCounters,
-                                   Family::kBuckets};
+                                   Family::kBuckets, Family::kFrontier};
 constexpr char kFormatKey[] = "inlinks.format_version";
 
 // A unique directory under the system temp dir, removed with its contents.

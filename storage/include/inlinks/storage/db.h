@@ -14,6 +14,8 @@
 //   kPages     per source page: fetch state, title, counts, IP
 //   kCounters  int64 totals per scope (merge operator: add)
 //   kBuckets   the pagination directory over kLinks (docs/keys.md)
+//   kFrontier  the crawler's persistent frontier: seen set, per-host queues,
+//              re-crawl schedule, seeds (docs/keys.md)
 //
 // Thread safety: Db is thread-safe (RocksDB's guarantees); a Batch, an
 // Iterator and a Snapshot are used by one thread at a time.
@@ -41,8 +43,9 @@ enum class Family : uint8_t {
   kPages,
   kCounters,
   kBuckets,
+  kFrontier,
 };
-inline constexpr int kFamilyCount = 7;
+inline constexpr int kFamilyCount = 8;
 
 // The on-disk format this build reads and writes. A database written with
 // another version is refused on open (never misread).

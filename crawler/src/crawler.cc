@@ -1,0 +1,531 @@
+// The crawl loop (crawler.h).
+#include "inlinks/crawler/crawler.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <ctime>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "inlinks/core/domain.h"
+#include "inlinks/core/log.h"
+#include "inlinks/core/string_view.h"
+#include "inlinks/crawler/http_response.h"
+#include "inlinks/crawler/robots.h"
+#include "inlinks/crawler/sitemap.h"
+
+namespace inlinks::crawler {
+namespace {
+
+namespace asio = boost::asio;
+using core::Av;
+using core::Sv;
+constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
+using SteadyClock = std::chrono::steady_clock;
+
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP-date; -1 when
+// absent or unreadable.
+int64_t ParseRetryAfterMs(std::string_view value, int64_t now_ms) {
+  value = Sv(absl::StripAsciiWhitespace(Av(value)));
+  if (value.empty()) return -1;
+  uint64_t seconds = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec == std::errc() && end == value.data() + value.size()) {
+    return static_cast<int64_t>(std::min<uint64_t>(seconds, 1u << 30)) * 1000;
+  }
+  absl::Time t;
+  std::string err;
+  if (absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", std::string(value), &t, &err)) {
+    return std::max<int64_t>(0, absl::ToUnixMillis(t) - now_ms);
+  }
+  return -1;
+}
+
+// Adds the elapsed time since `start` to `total_ns`.
+void AddElapsed(std::atomic<uint64_t>& total_ns, SteadyClock::time_point start) {
+  total_ns += static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start).count());
+}
+
+bool IsGzip(std::string_view body) {
+  return body.size() >= 2 && static_cast<unsigned char>(body[0]) == 0x1f &&
+         static_cast<unsigned char>(body[1]) == 0x8b;
+}
+
+}  // namespace
+
+struct Crawler::Impl {
+  Impl(storage::Db& db, core::PageSink& sink, CrawlerOptions options)
+      : db(db), sink(sink), options(std::move(options)) {}
+
+  storage::Db& db;
+  core::PageSink& sink;
+  CrawlerOptions options;
+  std::unique_ptr<Frontier> frontier;
+  std::unique_ptr<Fetcher> fetcher;
+  asio::io_context* io = nullptr;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<int> active{0};
+  std::mutex mu;  // guards fatal, robots, ip_slots
+  absl::Status fatal;
+
+  struct RobotsEntry {
+    std::shared_ptr<const RobotsRules> rules;
+    int64_t expires_ms = 0;
+    bool unavailable = false;  // 5xx or unreachable: disallow for now
+  };
+  std::unordered_map<std::string, RobotsEntry> robots;
+  std::unordered_map<std::string, uint32_t> ip_slots;
+
+  struct Counters {
+    std::atomic<uint64_t> fetches{0}, pages_indexed{0}, links_found{0}, bytes{0};
+    std::array<std::atomic<uint64_t>, 6> status_class{};
+    std::array<std::atomic<uint64_t>, kFetchErrorCount> errors{};
+    std::atomic<uint64_t> not_html{0}, redirects{0}, robots_fetches{0}, robots_disallowed{0},
+        robots_unavailable{0}, sitemaps{0}, retries{0}, dropped{0}, sink_errors{0}, ip_waits{0};
+    std::atomic<uint64_t> fetch_ns{0}, parse_ns{0}, index_ns{0};
+  } counters;
+
+  int64_t Now() const { return options.clock ? options.clock() : SystemNowMs(); }
+
+  void Fatal(absl::Status s) {
+    {
+      std::lock_guard lock(mu);
+      if (fatal.ok()) fatal = s;
+    }
+    INLINKS_LOG(ERROR) << "crawl stopping: " << s;
+    stopping = true;
+  }
+
+  // Sleeps `ms` (at most; wakes early when stopping). Returns false when
+  // stopping.
+  asio::awaitable<bool> Sleep(int64_t ms) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (ms > 0 && !stopping) {
+      int64_t step = std::min<int64_t>(ms, 100);
+      timer.expires_after(std::chrono::milliseconds(step));
+      co_await timer.async_wait(kToken);
+      ms -= step;
+    }
+    co_return !stopping;
+  }
+
+  void CountStatus(int status) {
+    int cls = status / 100;
+    if (cls >= 1 && cls <= 5) ++counters.status_class[static_cast<size_t>(cls)];
+  }
+
+  // The robots.txt rules for the origin of `url`, fetched when not cached.
+  asio::awaitable<RobotsEntry> RobotsFor(core::Url url) {
+    std::string origin =
+        absl::StrCat(Av(url.scheme()), "://", Av(url.host()),
+                     url.port() != 0 ? absl::StrCat(":", url.port()) : std::string());
+    {
+      std::lock_guard lock(mu);
+      auto it = robots.find(origin);
+      if (it != robots.end() && it->second.expires_ms > Now()) co_return it->second;
+    }
+    RobotsEntry entry;
+    entry.unavailable = true;
+    entry.rules = std::make_shared<RobotsRules>(RobotsRules::DisallowAll());
+    absl::StatusOr<core::Url> target = core::ParseUrl(absl::StrCat(origin, "/robots.txt"));
+    // RFC 9309 2.3.1.2: follow at least five consecutive redirects. (A
+    // while loop without `continue` around the co_await: GCC 12 destroys
+    // co_await results twice in some loop shapes.)
+    int hops = 0;
+    bool more = target.ok();
+    while (more) {
+      more = false;
+      ++counters.robots_fetches;
+      FetchResult r = co_await fetcher->Get(*target);
+      counters.bytes += r.wire_bytes;
+      if (r.error != FetchError::kNone) {
+        ++counters.errors[static_cast<size_t>(r.error)];
+        INLINKS_LOG(WARNING) << "robots.txt " << target->href() << ": "
+                             << FetchErrorName(r.error) << ": " << r.message;
+      } else {
+        CountStatus(r.status);
+        if (r.status >= 300 && r.status < 400 && !r.location.empty()) {
+          target = core::ResolveUrl(*target, r.location);
+          more = target.ok() && ++hops <= 5;
+        } else if (r.status >= 200 && r.status < 300) {
+          entry.rules = std::make_shared<RobotsRules>(
+              RobotsRules::Parse(r.body, "inlinks", RobotsRules::kDefaultMaxBytes));
+          entry.unavailable = false;
+        } else if (r.status >= 400 && r.status < 500) {
+          entry.rules = std::make_shared<RobotsRules>(RobotsRules::AllowAll());
+          entry.unavailable = false;
+        }
+        // 5xx (and 1xx/3xx without Location): unavailable.
+      }
+    }
+    entry.expires_ms =
+        Now() + (entry.unavailable ? options.robots_error_retry_ms : options.robots_ttl_ms);
+    if (!entry.unavailable && options.follow_sitemaps) {
+      for (const std::string& sitemap : entry.rules->sitemaps()) {
+        absl::StatusOr<AddResult> added = frontier->Add(sitemap, 1, EntryKind::kSitemap);
+        if (!added.ok()) Fatal(added.status());
+      }
+    }
+    std::lock_guard lock(mu);
+    robots[origin] = entry;
+    co_return entry;
+  }
+
+  // Takes a connection slot of `ip` (waiting while it is at the cap).
+  asio::awaitable<bool> AcquireIp(std::string ip) {
+    if (options.max_connections_per_ip == 0 || ip.empty()) co_return true;
+    bool waited = false;
+    for (;;) {
+      {
+        std::lock_guard lock(mu);
+        uint32_t& n = ip_slots[ip];
+        if (n < options.max_connections_per_ip) {
+          ++n;
+          co_return true;
+        }
+      }
+      if (!waited) ++counters.ip_waits;
+      waited = true;
+      if (!co_await Sleep(10)) co_return false;
+    }
+  }
+
+  void ReleaseIp(const std::string& ip) {
+    if (options.max_connections_per_ip == 0 || ip.empty()) return;
+    std::lock_guard lock(mu);
+    auto it = ip_slots.find(ip);
+    if (it != ip_slots.end() && --it->second == 0) ip_slots.erase(it);
+  }
+
+  int64_t HostDelay(const RobotsEntry& robots_entry) const {
+    int64_t delay = options.host_delay_ms;
+    if (robots_entry.rules && robots_entry.rules->crawl_delay()) {
+      double cd = *robots_entry.rules->crawl_delay();
+      delay = std::max<int64_t>(delay, static_cast<int64_t>(std::min(cd, 3600.0) * 1000));
+    }
+    return delay;
+  }
+
+  void Check(const absl::Status& s) {
+    if (!s.ok()) Fatal(s);
+  }
+
+  // Retries `lease` after `delay_ms` while attempts remain; drops it otherwise.
+  void RetryOrDrop(const Lease& lease, int64_t now, int64_t delay_ms, int64_t host_delay) {
+    if (lease.attempts + 1u < options.max_attempts) {
+      ++counters.retries;
+      Check(frontier->Retry(lease, now, std::max(delay_ms, host_delay)));
+    } else {
+      ++counters.dropped;
+      Check(frontier->Drop(lease, now, host_delay));
+    }
+  }
+
+  // Hands `page` to the sink. False (after counting) when it was not stored.
+  bool Store(const core::Page& page, const FetchResult& r, int64_t now) {
+    core::FetchFacts facts{r.status, now / 1000, r.ip};
+    SteadyClock::time_point start = SteadyClock::now();
+    absl::Status s = sink.Accept(page, facts);
+    AddElapsed(counters.index_ns, start);
+    if (s.ok()) {
+      ++counters.pages_indexed;
+      return true;
+    }
+    ++counters.sink_errors;
+    INLINKS_LOG(WARNING) << "storing " << page.url << ": " << s;
+    if (s.code() == absl::StatusCode::kDataLoss) Fatal(s);
+    return false;
+  }
+
+  asio::awaitable<void> Process(Lease lease) {
+    absl::StatusOr<core::Url> url = core::ParseUrl(lease.url);
+    if (!url.ok()) {
+      ++counters.dropped;
+      Check(frontier->Drop(lease, Now(), 0));
+      co_return;
+    }
+    RobotsEntry robots_entry = co_await RobotsFor(*url);
+    int64_t host_delay = HostDelay(robots_entry);
+    if (robots_entry.unavailable) {
+      ++counters.robots_unavailable;
+      RetryOrDrop(lease, Now(), options.robots_error_retry_ms, host_delay);
+      co_return;
+    }
+    if (!robots_entry.rules->IsAllowed(url->PathAndQuery())) {
+      ++counters.robots_disallowed;
+      Check(frontier->Drop(lease, Now(), 0));
+      co_return;
+    }
+
+    // Per-IP cap: the address the fetch will most likely use.
+    std::string ip;
+    if (options.max_connections_per_ip != 0) {
+      ResolveResult rr = co_await fetcher->Resolve(
+          std::string(url->host_is_ip() && url->host().front() == '['
+                          ? url->host().substr(1, url->host().size() - 2)
+                          : url->host()),
+          url->EffectivePort());
+      if (!rr.addresses.empty()) ip = rr.addresses.front().ToString();
+    }
+    if (!co_await AcquireIp(ip)) co_return;  // stopping: the lease stays queued
+    SteadyClock::time_point fetch_start = SteadyClock::now();
+    FetchResult r = co_await fetcher->Get(*url);
+    AddElapsed(counters.fetch_ns, fetch_start);
+    ReleaseIp(ip);
+    int64_t now = Now();
+    ++counters.fetches;
+    counters.bytes += r.wire_bytes;
+
+    if (r.error != FetchError::kNone) {
+      ++counters.errors[static_cast<size_t>(r.error)];
+      INLINKS_LOG(WARNING) << "fetch " << lease.url << ": " << FetchErrorName(r.error) << ": "
+                           << r.message;
+      bool transient = r.error == FetchError::kTimeout || r.error == FetchError::kConnect ||
+                       r.error == FetchError::kReset || r.error == FetchError::kDns;
+      if (transient) {
+        RetryOrDrop(lease, now, options.retry_delay_ms, host_delay);
+      } else {
+        ++counters.dropped;
+        Check(frontier->Drop(lease, now, host_delay));
+      }
+      co_return;
+    }
+    CountStatus(r.status);
+
+    std::vector<Discovered> found;
+    if (r.status == 429 || r.status == 503) {
+      int64_t wait = ParseRetryAfterMs(r.retry_after, now);
+      if (wait < 0) wait = options.retry_delay_ms;
+      wait = std::min(wait, options.max_retry_after_ms);
+      RetryOrDrop(lease, now, wait, host_delay);
+      co_return;
+    }
+    if (r.status >= 500) {
+      RetryOrDrop(lease, now, options.retry_delay_ms, host_delay);
+      co_return;
+    }
+    if (lease.kind == EntryKind::kSitemap) {
+      if (r.status >= 200 && r.status < 300) {
+        ++counters.sitemaps;
+        std::string body = std::move(r.body);
+        if (IsGzip(body)) {
+          HttpResponseOptions decode;
+          decode.max_body_bytes = 50 << 20;
+          absl::StatusOr<std::string> plain = DecodeContentCoding("gzip", body, decode);
+          body = plain.ok() ? std::move(*plain) : std::string();
+        }
+        Sitemap sitemap = ParseSitemap(body);
+        for (const SitemapEntry& e : sitemap.urls) found.push_back({e.loc, EntryKind::kPage});
+        for (const SitemapEntry& e : sitemap.sitemaps) {
+          found.push_back({e.loc, EntryKind::kSitemap});
+        }
+      } else if (r.status >= 300 && r.status < 400 && !r.location.empty()) {
+        absl::StatusOr<core::Url> target = core::ResolveUrl(*url, r.location);
+        if (target.ok()) found.push_back({target->href(), EntryKind::kSitemap, true});
+      }
+      Check(frontier->Complete(lease, found, now, host_delay));
+      co_return;
+    }
+
+    bool stored = true;
+    if (r.status >= 300 && r.status < 400 && !r.location.empty()) {
+      ++counters.redirects;
+      absl::StatusOr<core::Url> target = core::ResolveUrl(*url, r.location);
+      if (target.ok()) {
+        core::Page page;
+        page.url = url->href();
+        page.base = url->href();
+        core::Link link;
+        link.target = target->href();
+        link.position = 1;
+        link.tag = core::LinkTag::kRedirect;
+        link.internal = core::SiteOf(url->host()) == core::SiteOf(target->host());
+        page.links.push_back(std::move(link));
+        stored = Store(page, r, now);
+        found.push_back({target->href(), EntryKind::kPage, true});
+      }
+    } else if (r.status >= 200 && r.status < 300) {
+      SteadyClock::time_point parse_start = SteadyClock::now();
+      absl::StatusOr<core::Page> page =
+          ExtractPage(r.body, r.content_type, *url, options.extractor);
+      AddElapsed(counters.parse_ns, parse_start);
+      if (!page.ok()) {
+        ++counters.not_html;
+        core::Page record;
+        record.url = url->href();
+        record.base = url->href();
+        stored = Store(record, r, now);
+      } else {
+        counters.links_found += page->links.size();
+        for (const core::Link& link : page->links) {
+          if (!options.follow_nofollow && link.nofollow()) continue;
+          found.push_back({link.target, EntryKind::kPage, link.tag == core::LinkTag::kRedirect});
+        }
+        stored = Store(*page, r, now);
+      }
+    } else if (r.status >= 400) {
+      core::Page record;  // 404/410: the sink marks the page gone
+      record.url = url->href();
+      record.base = url->href();
+      stored = Store(record, r, now);
+    }
+    if (!stored) {
+      RetryOrDrop(lease, now, options.retry_delay_ms, host_delay);
+      co_return;
+    }
+    Check(frontier->Complete(lease, found, now, host_delay));
+  }
+
+  asio::awaitable<void> Worker() {
+    while (!stopping) {
+      int64_t now = Now();
+      int64_t wake = -1;
+      absl::StatusOr<std::optional<Lease>> lease = frontier->Next(now, &wake);
+      if (!lease.ok()) {
+        Fatal(lease.status());
+        break;
+      }
+      if (!lease->has_value()) {
+        int64_t wait = wake < 0 ? 50 : std::clamp<int64_t>(wake - now, 1, 50);
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        timer.expires_after(std::chrono::milliseconds(wait));
+        co_await timer.async_wait(kToken);
+        continue;
+      }
+      ++active;
+      co_await Process(std::move(**lease));
+      --active;
+    }
+  }
+
+  // Stops the io_context when the crawl is over: Stop() (after the grace
+  // period) or, with `once`, an idle frontier. Promotes due re-crawls.
+  asio::awaitable<void> Housekeeper() {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    int64_t last_promote = 0;
+    int idle_ticks = 0;
+    for (;;) {
+      timer.expires_after(std::chrono::milliseconds(20));
+      co_await timer.async_wait(kToken);
+      if (stopping) break;
+      if (options.once) {
+        // Idle twice in a row: no worker is between Next() and Process().
+        idle_ticks = frontier->Idle() && active == 0 ? idle_ticks + 1 : 0;
+        if (idle_ticks >= 2) {
+          stopping = true;
+          break;
+        }
+      } else if (Now() - last_promote >= 1000) {
+        last_promote = Now();
+        absl::StatusOr<size_t> moved = frontier->PromoteDue(last_promote);
+        if (!moved.ok()) Fatal(moved.status());
+      }
+    }
+    SteadyClock::time_point deadline =
+        SteadyClock::now() + std::chrono::milliseconds(options.stop_grace_ms);
+    while (active > 0 && SteadyClock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(10));
+      co_await timer.async_wait(kToken);
+    }
+    fetcher->CloseIdle();
+    io->stop();
+  }
+};
+
+Crawler::Crawler(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Crawler::~Crawler() = default;
+
+absl::StatusOr<std::unique_ptr<Crawler>> Crawler::Create(storage::Db& db, core::PageSink& sink,
+                                                         CrawlerOptions options) {
+  if (options.concurrency < 1) return absl::InvalidArgumentError("concurrency must be >= 1");
+  if (options.host_delay_ms < 0) return absl::InvalidArgumentError("delay must be >= 0");
+  auto impl = std::make_unique<Impl>(db, sink, std::move(options));
+  absl::StatusOr<std::unique_ptr<Frontier>> frontier = Frontier::Open(db, impl->options.frontier);
+  if (!frontier.ok()) return frontier.status();
+  impl->frontier = std::move(*frontier);
+  return std::unique_ptr<Crawler>(new Crawler(std::move(impl)));
+}
+
+Frontier& Crawler::frontier() { return *impl_->frontier; }
+
+void Crawler::Stop() { impl_->stopping = true; }
+
+absl::Status Crawler::Run() {
+  Impl& m = *impl_;
+  int threads = m.options.threads > 0 ? m.options.threads
+                                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  asio::io_context io(threads);
+  m.io = &io;
+  absl::StatusOr<std::unique_ptr<Fetcher>> fetcher = Fetcher::Create(io.get_executor(),
+                                                                     m.options.fetch);
+  if (!fetcher.ok()) return fetcher.status();
+  m.fetcher = std::move(*fetcher);
+  auto on_done = [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      INLINKS_LOG(ERROR) << "crawl coroutine failed: " << ex.what();
+    } catch (...) {
+      INLINKS_LOG(ERROR) << "crawl coroutine failed";
+    }
+  };
+  for (int i = 0; i < m.options.concurrency; ++i) asio::co_spawn(io, m.Worker(), on_done);
+  asio::co_spawn(io, m.Housekeeper(), on_done);
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (std::thread& t : pool) t.join();
+  m.fetcher.reset();
+  m.io = nullptr;
+  std::lock_guard lock(m.mu);
+  return m.fatal;
+}
+
+CrawlStats Crawler::stats() const {
+  const Impl::Counters& c = impl_->counters;
+  CrawlStats s;
+  s.fetches = c.fetches;
+  s.pages_indexed = c.pages_indexed;
+  s.links_found = c.links_found;
+  s.bytes = c.bytes;
+  for (size_t i = 0; i < s.status_class.size(); ++i) s.status_class[i] = c.status_class[i];
+  for (size_t i = 0; i < s.errors.size(); ++i) s.errors[i] = c.errors[i];
+  s.not_html = c.not_html;
+  s.redirects = c.redirects;
+  s.robots_fetches = c.robots_fetches;
+  s.robots_disallowed = c.robots_disallowed;
+  s.robots_unavailable = c.robots_unavailable;
+  s.sitemaps = c.sitemaps;
+  s.retries = c.retries;
+  s.dropped = c.dropped;
+  s.sink_errors = c.sink_errors;
+  s.ip_waits = c.ip_waits;
+  s.fetch_seconds = static_cast<double>(c.fetch_ns) / 1e9;
+  s.parse_seconds = static_cast<double>(c.parse_ns) / 1e9;
+  s.index_seconds = static_cast<double>(c.index_ns) / 1e9;
+  s.frontier = impl_->frontier->stats();
+  return s;
+}
+
+}  // namespace inlinks::crawler
