@@ -15,6 +15,16 @@
 //       Recomputes every counter and pagination bucket from the records and
 //       reports any difference (exit 1 when the index is inconsistent).
 //
+//   inlinks backlinks TARGET [--db DIR] [--scope auto|domain|host|url]
+//                    [--limit N] [--offset N | --cursor C] [--state live|lost|all]
+//                    [--nofollow yes|no] [--tag T] [--format table|json|xml|csv]
+//       Prints one page of the backlinks of TARGET with the exact total, the
+//       rows the API returns (query/backlinks.h), reading the database
+//       read-only (beside a running daemon).
+//
+//   inlinks stats [--db DIR] [--format text|json]
+//       Live and lost link records, pages, target domains, size on disk.
+//
 // Later issues add query/admin subcommands (see README.md).
 #include <algorithm>
 #include <chrono>
@@ -35,6 +45,8 @@
 #include "inlinks/indexer/check.h"
 #include "inlinks/indexer/indexer.h"
 #include "inlinks/storage/db.h"
+#include "inlinks_keys.h"
+#include "query_commands.h"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -53,7 +65,16 @@ constexpr char kUsage[] =
     "  import --db DIR FILE.warc[.gz]...\n"
     "      Indexes the pages of WARC files into the database in DIR.\n"
     "  check --db DIR\n"
-    "      Verifies every counter and pagination bucket against the records.\n";
+    "      Verifies every counter and pagination bucket against the records.\n"
+    "  backlinks TARGET [--db DIR] [--scope auto|domain|host|url] [--limit N]\n"
+    "            [--offset N | --cursor C] [--state live|lost|all] [--nofollow yes|no]\n"
+    "            [--tag T] [--format table|json|xml|csv]\n"
+    "      Prints a page of the backlinks of TARGET with the exact total\n"
+    "      (`inlinks backlinks --help` for details).\n"
+    "  stats [--db DIR] [--format text|json]\n"
+    "      Link records (live, lost), pages, target domains and size on disk.\n"
+    "  keys add|list|revoke|credit ...\n"
+    "      Manages the HTTP API's keys and credits (`inlinks keys --help`).\n";
 
 // Reads "--db DIR" from args (removing it); empty when absent.
 std::string TakeDb(std::vector<std::string>& args) {
@@ -278,6 +299,9 @@ int main(int argc, char** argv) {
   if (command == "extract") return Extract(args);
   if (command == "import") return Import(args);
   if (command == "check") return Check(args);
+  if (command == "backlinks") return inlinks::tools::BacklinksCommand(args);
+  if (command == "stats") return inlinks::tools::StatsCommand(args);
+  if (command == "keys") return RunKeysCommand(args);
   std::fprintf(stderr, "inlinks: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -1,6 +1,8 @@
 // The crawl loop (crawler.h).
 #include "inlinks/crawler/crawler.h"
 
+#include "fetcher.h"
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -92,6 +94,7 @@ struct Crawler::Impl {
     std::shared_ptr<const RobotsRules> rules;
     int64_t expires_ms = 0;
     bool unavailable = false;  // 5xx or unreachable: disallow for now
+    bool fetched_now = false;  // this call fetched it (not from the cache)
   };
   std::unordered_map<std::string, RobotsEntry> robots;
   std::unordered_map<std::string, uint32_t> ip_slots;
@@ -146,6 +149,7 @@ struct Crawler::Impl {
     }
     RobotsEntry entry;
     entry.unavailable = true;
+    entry.fetched_now = true;
     entry.rules = std::make_shared<RobotsRules>(RobotsRules::DisallowAll());
     absl::StatusOr<core::Url> target = core::ParseUrl(absl::StrCat(origin, "/robots.txt"));
     // RFC 9309 2.3.1.2: follow at least five consecutive redirects. (A
@@ -188,6 +192,7 @@ struct Crawler::Impl {
     }
     std::lock_guard lock(mu);
     robots[origin] = entry;
+    robots[origin].fetched_now = false;
     co_return entry;
   }
 
@@ -206,7 +211,8 @@ struct Crawler::Impl {
       }
       if (!waited) ++counters.ip_waits;
       waited = true;
-      if (!co_await Sleep(10)) co_return false;
+      bool go_on = co_await Sleep(10);
+      if (!go_on) co_return false;
     }
   }
 
@@ -273,21 +279,25 @@ struct Crawler::Impl {
     }
     if (!robots_entry.rules->IsAllowed(url->PathAndQuery())) {
       ++counters.robots_disallowed;
-      Check(frontier->Drop(lease, Now(), 0));
+      Check(frontier->Drop(lease, Now(), robots_entry.fetched_now ? host_delay : 0));
       co_return;
+    }
+    // The robots.txt request counts toward the host's politeness.
+    if (robots_entry.fetched_now) {
+      bool go_on = co_await Sleep(host_delay);
+      if (!go_on) co_return;  // stopping: the lease stays queued
     }
 
     // Per-IP cap: the address the fetch will most likely use.
     std::string ip;
     if (options.max_connections_per_ip != 0) {
-      ResolveResult rr = co_await fetcher->Resolve(
-          std::string(url->host_is_ip() && url->host().front() == '['
-                          ? url->host().substr(1, url->host().size() - 2)
-                          : url->host()),
-          url->EffectivePort());
+      std::string host(url->host());
+      if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+      ResolveResult rr = co_await fetcher->Resolve(std::move(host), url->EffectivePort());
       if (!rr.addresses.empty()) ip = rr.addresses.front().ToString();
     }
-    if (!co_await AcquireIp(ip)) co_return;  // stopping: the lease stays queued
+    bool acquired = co_await AcquireIp(ip);
+    if (!acquired) co_return;  // stopping: the lease stays queued
     SteadyClock::time_point fetch_start = SteadyClock::now();
     FetchResult r = co_await fetcher->Get(*url);
     AddElapsed(counters.fetch_ns, fetch_start);

@@ -1,6 +1,6 @@
 // The HTTP(S) fetcher (fetcher.h): Beast over Asio coroutines, errors as
 // values through as_tuple(use_awaitable).
-#include "inlinks/crawler/fetcher.h"
+#include "fetcher.h"
 
 #include <openssl/ssl.h>
 
@@ -66,7 +66,12 @@ IpAddress FromAsio(const asio::ip::address& a) {
 
 // Maps a transport or parse error to its reason.
 FetchError Classify(const boost::system::error_code& ec) {
-  if (ec == beast::error::timeout || ec == asio::error::timed_out) return FetchError::kTimeout;
+  // Our deadlines are the only thing that cancels a fetch's operations;
+  // a cancelled op can surface as operation_aborted instead of timeout.
+  if (ec == beast::error::timeout || ec == asio::error::timed_out ||
+      ec == asio::error::operation_aborted) {
+    return FetchError::kTimeout;
+  }
   if (ec == http::error::header_limit) return FetchError::kHeaderTooLarge;
   if (ec == http::error::body_limit) return FetchError::kBodyTooLarge;
   if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
@@ -288,7 +293,7 @@ struct Fetcher::Impl {
       conn.lowest().expires_after(options.connect_timeout);
       auto [ec] = co_await conn.tls->async_handshake(ssl::stream_base::client, kToken);
       if (ec) {
-        FetchError e = ec == beast::error::timeout ? FetchError::kTimeout : FetchError::kTls;
+        FetchError e = Classify(ec) == FetchError::kTimeout ? FetchError::kTimeout : FetchError::kTls;
         co_return Fail(e, absl::StrCat("TLS handshake with ", host, ": ", ec.message()));
       }
     }

@@ -383,7 +383,9 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
   // One memory budget for the memtables of all eight families (else up to
   // 7 x 3 x write_buffer_bytes).
   db_options.write_buffer_manager =
-      std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
+      options.charge_memtables_to_cache
+          ? std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes, cache)
+          : std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
   // The counters family uses a hash memtable, which takes one writer at a
   // time (the indexer has one writer anyway).
   db_options.allow_concurrent_memtable_write = false;

@@ -35,7 +35,7 @@
 #include "absl/status/statusor.h"
 #include "inlinks/core/page_sink.h"
 #include "inlinks/crawler/extractor.h"
-#include "inlinks/crawler/fetcher.h"
+#include "inlinks/crawler/fetch_options.h"
 #include "inlinks/crawler/frontier.h"
 #include "inlinks/storage/db.h"
 

@@ -21,6 +21,7 @@
 // Iterator and a Snapshot are used by one thread at a time.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <initializer_list>
@@ -58,10 +59,26 @@ struct DbOptions {
   size_t write_buffer_bytes = 64u << 20;  // per column family memtable
   // All memtables of all families together; reaching it flushes the largest.
   size_t memtable_budget_bytes = 256u << 20;
+  // Count memtable memory against the block cache, so that memtables plus
+  // cached blocks stay within block_cache_bytes (a long-running daemon's
+  // memory bound) instead of adding up.
+  bool charge_memtables_to_cache = false;
   // fsync the WAL on every write: survives power loss, not only a crash of
   // the process (a killed process never loses a returned write either way).
   bool sync_writes = false;
 };
+
+// Options for a long-running process whose RocksDB memory (block cache and
+// memtables together) must stay within `total_bytes`: memtables may use up
+// to three quarters of it, cached blocks the rest.
+inline DbOptions BoundedMemoryOptions(size_t total_bytes) {
+  DbOptions o;
+  o.block_cache_bytes = total_bytes;
+  o.memtable_budget_bytes = total_bytes / 4 * 3;
+  o.write_buffer_bytes = std::min<size_t>(o.write_buffer_bytes, total_bytes / 4);
+  o.charge_memtables_to_cache = true;
+  return o;
+}
 
 class Db;
 

@@ -1,7 +1,9 @@
-// File: inlinks/crawler/fetcher.h
+// File: inlinks/crawler/fetch_options.h
 //
-// Owns: fetching one URL over HTTP/1.1 or HTTPS (Boost.Beast, OpenSSL) as a
-// C++20 coroutine: DNS with a TTL cache and curl-style --resolve overrides,
+// Owns: the settings and failure reasons of the fetcher (crawler/src/
+// fetcher.h, private: its coroutine API needs Asio, which public headers do
+// not pull in). The fetcher fetches one URL over HTTP/1.1 or HTTPS (Boost.Beast,
+// OpenSSL) as a C++20 coroutine: DNS with a TTL cache and curl-style --resolve overrides,
 // the SSRF guard (net_guard.h) on every resolved address, keep-alive
 // connections pooled per origin, TLS with SNI and certificate verification
 // against the system store, timeouts for connect, headers and the whole
@@ -24,9 +26,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 
 #include "absl/status/statusor.h"
 #include "inlinks/core/url.h"
@@ -79,49 +78,5 @@ enum class FetchError : uint8_t {
 };
 inline constexpr int kFetchErrorCount = 11;
 std::string_view FetchErrorName(FetchError e);
-
-struct FetchResult {
-  FetchError error = FetchError::kNone;
-  std::string message;  // human-readable detail of `error`
-  int status = 0;
-  std::string ip;  // address connected to
-  std::string content_type;
-  std::string location;     // Location header, as sent
-  std::string retry_after;  // Retry-After header, as sent
-  std::string body;         // decoded
-  uint64_t wire_bytes = 0;  // header + body bytes as received
-  bool reused_connection = false;
-};
-
-struct ResolveResult {
-  std::vector<IpAddress> addresses;  // empty on failure
-  std::string error;
-};
-
-class Fetcher {
- public:
-  // Errors: kInvalidArgument when TLS cannot be set up.
-  static absl::StatusOr<std::unique_ptr<Fetcher>> Create(boost::asio::any_io_executor executor,
-                                                         FetchOptions options);
-  ~Fetcher();
-
-  // GETs `url`, reusing an idle kept-alive connection to its origin when
-  // there is one (a stale one is replaced transparently).
-  boost::asio::awaitable<FetchResult> Get(core::Url url);
-
-  // The addresses `host` resolves to (overrides, cache, then DNS), before
-  // the SSRF guard.
-  boost::asio::awaitable<ResolveResult> Resolve(std::string host, uint16_t port);
-
-  // Closes every idle connection.
-  void CloseIdle();
-
-  const FetchOptions& options() const;
-
- private:
-  struct Impl;
-  explicit Fetcher(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
-};
 
 }  // namespace inlinks::crawler

@@ -1,0 +1,471 @@
+// Backlink pages, totals and aggregates over one snapshot (docs/query.md).
+#include "inlinks/query/backlinks.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "inlinks/core/coding.h"
+#include "inlinks/core/status_macros.h"
+#include "inlinks/core/url.h"
+#include "inlinks/storage/buckets.h"
+
+namespace inlinks::query {
+namespace {
+
+using storage::Family;
+
+// ---- Cursors ----
+// base64url( version:u8 | family:u8 (0 links, 1 lost) | offset:u64be | key )
+// `offset` is the row index of the row after `key` when the cursor was made.
+constexpr uint8_t kCursorVersion = 1;
+constexpr uint8_t kCursorLinks = 0;
+constexpr uint8_t kCursorLost = 1;
+
+struct Cursor {
+  uint8_t family = kCursorLinks;
+  uint64_t offset = 0;
+  std::string key;
+};
+
+std::string EncodeCursor(const Cursor& c) {
+  std::string raw;
+  raw.reserve(10 + c.key.size());
+  raw.push_back(static_cast<char>(kCursorVersion));
+  raw.push_back(static_cast<char>(c.family));
+  core::PutFixed64BE(raw, c.offset);
+  raw.append(c.key);
+  return absl::WebSafeBase64Escape(absl::string_view(raw.data(), raw.size()));
+}
+
+absl::StatusOr<Cursor> DecodeCursor(std::string_view text, const core::KeyRange& range) {
+  std::string raw;
+  if (text.empty() || text.size() > 64 * 1024 ||
+      !absl::WebSafeBase64Unescape(absl::string_view(text.data(), text.size()), &raw) ||
+      raw.size() < 11 || static_cast<uint8_t>(raw[0]) != kCursorVersion ||
+      static_cast<uint8_t>(raw[1]) > kCursorLost) {
+    return absl::InvalidArgumentError("malformed cursor");
+  }
+  Cursor c;
+  c.family = static_cast<uint8_t>(raw[1]);
+  c.offset = core::DecodeFixed64BE(raw.data() + 2);
+  c.key = raw.substr(10);
+  if (!range.Contains(c.key)) return absl::InvalidArgumentError("cursor outside the scope");
+  return c;
+}
+
+bool StateHasLive(LinkState s) { return s != LinkState::kLost; }
+bool StateHasLost(LinkState s) { return s != LinkState::kLive; }
+
+uint64_t NonNegative(int64_t v) { return v > 0 ? static_cast<uint64_t>(v) : 0; }
+
+// Tag and rel of a link value without decoding its strings (docs/keys.md:
+// 0x01 | tag:u8 | rel:u8 | ...).
+absl::StatusOr<bool> Matches(const BacklinkFilter& f, std::string_view value) {
+  if (value.size() < 3 || static_cast<uint8_t>(value[0]) != 1) {
+    return absl::DataLossError("malformed link record");
+  }
+  auto tag = static_cast<core::LinkTag>(static_cast<uint8_t>(value[1]));
+  auto rel = static_cast<uint8_t>(value[2]);
+  if (f.tag && *f.tag != tag) return false;
+  if (f.nofollow && *f.nofollow != ((rel & core::kRelNofollow) != 0)) return false;
+  return true;
+}
+
+// Everything one request reads: one snapshot, and the page records already
+// read (a source page often links several times into one scope).
+class Reader {
+ public:
+  explicit Reader(const storage::Db& db) : db_(db), snapshot_(db.GetSnapshot()) {}
+
+  const storage::Snapshot* snapshot() const { return snapshot_.get(); }
+
+  std::unique_ptr<storage::Iterator> Iter(Family family, const core::KeyRange& range) const {
+    return db_.NewIterator(family, range, snapshot_.get());
+  }
+
+  absl::StatusOr<storage::ScopeCounts> Counts(storage::ScopeKind kind, std::string_view key) const {
+    return storage::GetScopeCounts(db_, kind, key, snapshot_.get());
+  }
+
+  absl::StatusOr<BacklinkRow> MakeRow(std::string_view key, std::string_view value, bool lost) {
+    ASSIGN_OR_RETURN(storage::ReverseKeyParts parts, storage::DecodeReverseKey(key));
+    ASSIGN_OR_RETURN(storage::LinkValue v, storage::DecodeLinkValue(value));
+    BacklinkRow row;
+    row.source_url = std::string(parts.source_href);
+    row.target_url = std::move(v.target_href);
+    row.anchor = std::move(v.anchor);
+    row.position = v.position;
+    row.tag = v.tag;
+    row.rel = v.rel;
+    row.lost = lost;
+    row.first_seen = v.first_seen;
+    row.lost_time = lost ? v.lost_time : 0;
+    row.key = std::string(key);
+    ASSIGN_OR_RETURN(const storage::PageValue* page, Page(parts.source_href));
+    if (page != nullptr) {
+      row.source_title = page->title;
+      row.links_internal = page->internal_links;
+      row.links_external = page->external_links;
+      row.links_total = page->total_links;
+      row.last_seen = page->last_fetch;
+      row.ip = page->ip;
+      row.http_status = page->http_status;
+      row.rank = page->rank;
+      row.sr = SrFromRank(page->rank);
+    }
+    return row;
+  }
+
+  // Reads matching rows from `it` (positioned) until `rows` holds `limit`;
+  // leaves `it` at the first row not taken.
+  absl::Status Collect(storage::Iterator& it, bool lost, const BacklinkFilter* filter,
+                       uint64_t limit, std::vector<BacklinkRow>& rows) {
+    while (rows.size() < limit && it.Valid()) {
+      bool take = true;
+      if (filter != nullptr) {
+        ASSIGN_OR_RETURN(take, Matches(*filter, it.value()));
+      }
+      if (take) {
+        ASSIGN_OR_RETURN(BacklinkRow row, MakeRow(it.key(), it.value(), lost));
+        rows.push_back(std::move(row));
+      }
+      it.Next();
+    }
+    return it.status();
+  }
+
+ private:
+  // The page record of `href`; nullptr when there is none.
+  absl::StatusOr<const storage::PageValue*> Page(std::string_view href) {
+    auto found = pages_.find(std::string(href));
+    if (found != pages_.end()) return found->second ? &*found->second : nullptr;
+    ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                     db_.Get(Family::kPages, href, snapshot_.get()));
+    std::optional<storage::PageValue> page;
+    if (bytes) {
+      ASSIGN_OR_RETURN(page, storage::DecodePageValue(*bytes));
+    }
+    if (pages_.size() > 4096) pages_.clear();  // bound memory for huge limits
+    auto [it, inserted] = pages_.emplace(std::string(href), std::move(page));
+    return it->second ? &*it->second : nullptr;
+  }
+
+  const storage::Db& db_;
+  std::unique_ptr<storage::Snapshot> snapshot_;
+  std::unordered_map<std::string, std::optional<storage::PageValue>> pages_;
+};
+
+// Skips `n` rows of `it`; returns the status of the iterator.
+absl::Status Skip(storage::Iterator& it, uint64_t n) {
+  for (uint64_t i = 0; i < n && it.Valid(); ++i) it.Next();
+  return it.status();
+}
+
+void SetNextCursor(BacklinkPage& page, bool more) {
+  if (!more || page.rows.empty()) return;
+  const BacklinkRow& last = page.rows.back();
+  page.next_cursor = EncodeCursor(
+      Cursor{last.lost ? kCursorLost : kCursorLinks, page.offset + page.rows.size(), last.key});
+}
+
+absl::Status PastTheEnd(uint64_t offset, uint64_t total) {
+  return absl::OutOfRangeError(
+      absl::StrCat("offset ", offset, " is past the last row (total ", total, ")"));
+}
+
+// A filtered (nofollow/tag) page: scans the scope's families in state order,
+// counting every match for the exact total. With `cursor`, the window starts
+// after the cursor's row; otherwise at match number `offset`.
+absl::StatusOr<BacklinkPage> ScanFiltered(Reader& reader, const Scope& scope,
+                                          const BacklinkFilter& filter, uint64_t offset,
+                                          const Cursor* cursor, uint64_t limit) {
+  BacklinkPage page;
+  page.scanned = true;
+  uint64_t index = 0;   // matches seen
+  uint64_t before = 0;  // matches at or before the cursor
+  for (uint8_t fam : {kCursorLinks, kCursorLost}) {
+    if (fam == kCursorLinks && !StateHasLive(filter.state)) continue;
+    if (fam == kCursorLost && !StateHasLost(filter.state)) continue;
+    auto it = reader.Iter(fam == kCursorLinks ? Family::kLinks : Family::kLost, scope.range);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ASSIGN_OR_RETURN(bool match, Matches(filter, it->value()));
+      if (!match) continue;
+      bool in_window;
+      if (cursor != nullptr) {
+        bool after = fam > cursor->family ||
+                     (fam == cursor->family && it->key() > std::string_view(cursor->key));
+        if (!after) ++before;
+        in_window = after;
+      } else {
+        in_window = index >= offset;
+      }
+      if (in_window && page.rows.size() < limit) {
+        ASSIGN_OR_RETURN(BacklinkRow row,
+                         reader.MakeRow(it->key(), it->value(), fam == kCursorLost));
+        page.rows.push_back(std::move(row));
+      }
+      ++index;
+    }
+    RETURN_IF_ERROR(it->status());
+  }
+  page.total = index;
+  page.offset = cursor != nullptr ? before : offset;
+  if (cursor == nullptr && offset > 0 && offset >= page.total) {
+    return PastTheEnd(offset, page.total);
+  }
+  SetNextCursor(page, page.offset + page.rows.size() < page.total);
+  return page;
+}
+
+uint64_t TotalFor(LinkState state, const storage::ScopeCounts& c) {
+  switch (state) {
+    case LinkState::kLive:
+      return NonNegative(c.live);
+    case LinkState::kLost:
+      return NonNegative(c.lost);
+    case LinkState::kAll:
+      return NonNegative(c.live) + NonNegative(c.lost);
+  }
+  return 0;
+}
+
+template <typename T>
+std::vector<T> Window(std::vector<T> all, uint64_t offset, uint64_t limit) {
+  if (offset >= all.size()) return {};
+  auto begin = all.begin() + static_cast<std::ptrdiff_t>(offset);
+  auto end = limit >= all.size() - offset ? all.end() : begin + static_cast<std::ptrdiff_t>(limit);
+  return std::vector<T>(std::make_move_iterator(begin), std::make_move_iterator(end));
+}
+
+}  // namespace
+
+double SrFromRank(double rank) {
+  if (!(rank > 0)) return 0;  // also NaN
+  double v = std::log10(1.0 + rank);
+  if (!(v >= 0)) return 0;
+  if (v > 10) v = 10;
+  return std::round(v * 10.0) / 10.0;
+}
+
+absl::StatusOr<LinkState> ParseLinkState(std::string_view name) {
+  std::string lower = absl::AsciiStrToLower(absl::string_view(name.data(), name.size()));
+  if (lower == "live") return LinkState::kLive;
+  if (lower == "lost") return LinkState::kLost;
+  if (lower == "all") return LinkState::kAll;
+  return absl::InvalidArgumentError(absl::StrCat("unknown state '", std::string(name.substr(0, 50)),
+                                                 "' (expected live, lost or all)"));
+}
+
+std::string_view LinkStateName(LinkState state) {
+  switch (state) {
+    case LinkState::kLive:
+      return "live";
+    case LinkState::kLost:
+      return "lost";
+    case LinkState::kAll:
+      return "all";
+  }
+  return "live";
+}
+
+absl::StatusOr<BacklinkPage> QueryEngine::Backlinks(const Scope& scope,
+                                                    const BacklinkFilter& filter, uint64_t offset,
+                                                    uint64_t limit) const {
+  Reader reader(db_);
+  if (!filter.CountedByCounters()) {
+    return ScanFiltered(reader, scope, filter, offset, nullptr, limit);
+  }
+  ASSIGN_OR_RETURN(storage::ScopeCounts counts,
+                   reader.Counts(scope.counter_kind, scope.counter_scope_key));
+  const uint64_t live = NonNegative(counts.live);
+  BacklinkPage page;
+  page.total = TotalFor(filter.state, counts);
+  page.offset = offset;
+  if (offset > 0 && offset >= page.total) return PastTheEnd(offset, page.total);
+  if (limit == 0) return page;
+
+  bool more = false;
+  if (StateHasLive(filter.state) && offset < live) {
+    ASSIGN_OR_RETURN(std::unique_ptr<storage::Iterator> it,
+                     storage::SeekToRow(db_, scope.range, offset, reader.snapshot()));
+    RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/false, nullptr, limit, page.rows));
+    more = it->Valid() || (filter.state == LinkState::kAll && counts.lost > 0);
+  }
+  if (StateHasLost(filter.state) && page.rows.size() < limit) {
+    uint64_t lost_offset = filter.state == LinkState::kLost ? offset
+                           : offset > live                  ? offset - live
+                                                            : 0;
+    auto it = reader.Iter(Family::kLost, scope.range);
+    it->SeekToFirst();
+    // No pagination directory over kLost: a deep lost offset is a skip.
+    RETURN_IF_ERROR(Skip(*it, lost_offset));
+    RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/true, nullptr, limit, page.rows));
+    more = it->Valid();
+  }
+  SetNextCursor(page, more && page.rows.size() == limit);
+  return page;
+}
+
+absl::StatusOr<BacklinkPage> QueryEngine::BacklinksAfterCursor(const Scope& scope,
+                                                               const BacklinkFilter& filter,
+                                                               std::string_view cursor_text,
+                                                               uint64_t limit) const {
+  ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(cursor_text, scope.range));
+  if ((cursor.family == kCursorLinks && !StateHasLive(filter.state)) ||
+      (cursor.family == kCursorLost && !StateHasLost(filter.state))) {
+    return absl::InvalidArgumentError("cursor of another state filter");
+  }
+  Reader reader(db_);
+  if (!filter.CountedByCounters()) {
+    return ScanFiltered(reader, scope, filter, 0, &cursor, limit);
+  }
+  ASSIGN_OR_RETURN(storage::ScopeCounts counts,
+                   reader.Counts(scope.counter_kind, scope.counter_scope_key));
+  BacklinkPage page;
+  page.total = TotalFor(filter.state, counts);
+  page.offset = std::min(cursor.offset, page.total);
+  if (limit == 0) return page;
+
+  auto after = [&](Family family) {
+    auto it = reader.Iter(family, scope.range);
+    it->Seek(cursor.key);
+    if (it->Valid() && it->key() == std::string_view(cursor.key)) it->Next();
+    return it;
+  };
+  bool more = false;
+  bool to_lost = filter.state == LinkState::kLost || filter.state == LinkState::kAll;
+  if (cursor.family == kCursorLinks) {
+    auto it = after(Family::kLinks);
+    RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/false, nullptr, limit, page.rows));
+    more = it->Valid() || (filter.state == LinkState::kAll && counts.lost > 0);
+    if (to_lost && page.rows.size() < limit) {
+      auto lost_it = reader.Iter(Family::kLost, scope.range);
+      lost_it->SeekToFirst();
+      RETURN_IF_ERROR(reader.Collect(*lost_it, /*lost=*/true, nullptr, limit, page.rows));
+      more = lost_it->Valid();
+    }
+  } else {
+    auto it = after(Family::kLost);
+    RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/true, nullptr, limit, page.rows));
+    more = it->Valid();
+  }
+  SetNextCursor(page, more && page.rows.size() == limit);
+  return page;
+}
+
+absl::StatusOr<ScopeCounts> QueryEngine::CountBacklinks(const Scope& scope) const {
+  ASSIGN_OR_RETURN(storage::ScopeCounts c,
+                   storage::GetScopeCounts(db_, scope.counter_kind, scope.counter_scope_key));
+  return ScopeCounts{NonNegative(c.live), NonNegative(c.lost), NonNegative(c.referring_domains)};
+}
+
+absl::StatusOr<AnchorPage> QueryEngine::AnchorTexts(const Scope& scope, uint64_t offset,
+                                                    uint64_t limit) const {
+  Reader reader(db_);
+  std::unordered_map<std::string, AnchorCount> groups;
+  auto it = reader.Iter(Family::kLinks, scope.range);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ASSIGN_OR_RETURN(storage::LinkValue v, storage::DecodeLinkValue(it->value()));
+    AnchorCount& g = groups[v.anchor];
+    ++g.links;
+    if (v.rel & core::kRelNofollow) ++g.nofollow_links;
+  }
+  RETURN_IF_ERROR(it->status());
+  std::vector<AnchorCount> all;
+  all.reserve(groups.size());
+  for (auto& [anchor, g] : groups) {
+    g.anchor = anchor;
+    all.push_back(std::move(g));
+  }
+  std::sort(all.begin(), all.end(), [](const AnchorCount& a, const AnchorCount& b) {
+    return a.links != b.links ? a.links > b.links : a.anchor < b.anchor;
+  });
+  AnchorPage page;
+  page.total = all.size();
+  if (offset > 0 && offset >= page.total) return PastTheEnd(offset, page.total);
+  page.anchors = Window(std::move(all), offset, limit);
+  return page;
+}
+
+absl::StatusOr<LinkedPagePage> QueryEngine::LinkedPages(const Scope& scope, uint64_t offset,
+                                                        uint64_t limit) const {
+  Reader reader(db_);
+  LinkedPagePage page;
+  uint64_t index = 0;
+  auto it = reader.Iter(Family::kLinks, scope.range);
+  it->SeekToFirst();
+  while (it->Valid()) {
+    ASSIGN_OR_RETURN(storage::ReverseKeyParts parts, storage::DecodeReverseKey(it->key()));
+    std::string url_key(parts.target_url_key);
+    if (index >= offset && page.pages.size() < limit) {
+      ASSIGN_OR_RETURN(core::UrlKeyParts url, core::DecodeUrlKey(url_key));
+      ASSIGN_OR_RETURN(storage::LinkValue v, storage::DecodeLinkValue(it->value()));
+      ASSIGN_OR_RETURN(storage::ScopeCounts c, reader.Counts(storage::ScopeKind::kUrl, url_key));
+      LinkedPage p;
+      p.url = core::DisplayUrl(url);
+      p.target_href = std::move(v.target_href);
+      p.live = NonNegative(c.live);
+      p.lost = NonNegative(c.lost);
+      p.referring_domains = NonNegative(c.referring_domains);
+      page.pages.push_back(std::move(p));
+    }
+    ++index;
+    it->Seek(core::PrefixSuccessor(url_key));  // the next page of the scope
+  }
+  RETURN_IF_ERROR(it->status());
+  page.total = index;
+  if (offset > 0 && offset >= page.total) return PastTheEnd(offset, page.total);
+  return page;
+}
+
+absl::StatusOr<ReferringDomainPage> QueryEngine::ReferringDomains(const Scope& scope,
+                                                                  uint64_t offset,
+                                                                  uint64_t limit) const {
+  Reader reader(db_);
+  std::string prefix = storage::PairCounterKey(scope.counter_kind, scope.counter_scope_key, "");
+  core::KeyRange range{prefix, core::PrefixSuccessor(prefix)};
+  std::vector<ReferringDomain> all;
+  auto it = reader.Iter(Family::kCounters, range);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    storage::ScopeKind kind;
+    std::string_view scope_key, source_domain_key;
+    if (!storage::ParsePairCounterKey(it->key(), kind, scope_key, source_domain_key) ||
+        scope_key != scope.counter_scope_key) {
+      continue;  // a longer scope key that shares the prefix bytes
+    }
+    std::optional<int64_t> n = storage::DecodeCounter(it->value());
+    if (!n) return absl::DataLossError("malformed counter");
+    if (*n <= 0) continue;  // a source domain whose links are all gone
+    absl::StatusOr<std::string> domain = core::HostFromKey(source_domain_key);
+    all.push_back(ReferringDomain{domain.ok() ? *domain : std::string(source_domain_key),
+                                  static_cast<uint64_t>(*n)});
+  }
+  RETURN_IF_ERROR(it->status());
+  std::sort(all.begin(), all.end(), [](const ReferringDomain& a, const ReferringDomain& b) {
+    return a.links != b.links ? a.links > b.links : a.domain < b.domain;
+  });
+  ReferringDomainPage page;
+  page.total = all.size();
+  if (offset > 0 && offset >= page.total) return PastTheEnd(offset, page.total);
+  page.domains = Window(std::move(all), offset, limit);
+  return page;
+}
+
+absl::StatusOr<std::optional<double>> QueryEngine::PageRank(std::string_view url) const {
+  absl::StatusOr<core::Url> parsed = core::ParseUrl(url);
+  if (!parsed.ok()) return parsed.status();
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, db_.Get(Family::kPages, parsed->href()));
+  if (!bytes) return std::optional<double>();
+  ASSIGN_OR_RETURN(storage::PageValue page, storage::DecodePageValue(*bytes));
+  return std::optional<double>(page.rank);
+}
+
+}  // namespace inlinks::query

@@ -1,0 +1,121 @@
+// File: tests/query/query_testing.h
+//
+// Owns: helpers the query tests share: a temporary database indexed by the
+// real indexer from pages the test writes, and the naive answers (full scans
+// of the reverse index) the query engine must agree with.
+//
+// Thread safety: test-only, one thread.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "inlinks/core/keys.h"
+#include "inlinks/core/records.h"
+#include "inlinks/core/url.h"
+#include "inlinks/indexer/indexer.h"
+#include "inlinks/storage/db.h"
+#include "inlinks/storage/records.h"
+#include "tests/testing/status_matchers.h"
+
+namespace inlinks::query::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    static int n = 0;
+    path_ = std::filesystem::temp_directory_path() /
+            ("inlinks_query_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
+    std::filesystem::remove_all(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline core::Link L(std::string target, std::string anchor = "",
+                    core::LinkTag tag = core::LinkTag::kA, uint8_t rel = 0) {
+  core::Link l;
+  l.target = core::ParseUrl(target).value().href();
+  l.anchor = std::move(anchor);
+  l.tag = tag;
+  l.rel = rel;
+  return l;
+}
+
+inline core::Page MakePage(std::string url, std::vector<core::Link> links,
+                           std::string title = "t") {
+  core::Page p;
+  p.url = core::ParseUrl(url).value().href();
+  p.title = std::move(title);
+  for (size_t i = 0; i < links.size(); ++i) links[i].position = static_cast<uint32_t>(i + 1);
+  p.links = std::move(links);
+  p.total_links = static_cast<uint32_t>(p.links.size());
+  p.external_links = p.total_links;
+  return p;
+}
+
+inline core::FetchFacts At(int64_t t, int status = 200, std::string ip = "192.0.2.1") {
+  core::FetchFacts f;
+  f.http_status = status;
+  f.fetch_time_unix = t;
+  f.ip = std::move(ip);
+  return f;
+}
+
+// A database in a temp dir with an indexer over it.
+class IndexedDb {
+ public:
+  explicit IndexedDb(uint64_t bucket_target = 8) {
+    db_ = storage::Db::Open(dir_.path()).value();
+    indexer::IndexerOptions options;
+    options.bucket_target = bucket_target;
+    indexer_ = indexer::Indexer::Create(*db_, options).value();
+  }
+  void Index(const core::Page& page, const core::FetchFacts& facts) {
+    ASSERT_TRUE(indexer_->Index(page, facts).ok());
+  }
+  void MarkGone(std::string_view url, const core::FetchFacts& facts) {
+    ASSERT_TRUE(indexer_->MarkGone(url, facts).ok());
+  }
+  // Closes the writer (so another process may open the directory).
+  void Close() {
+    indexer_.reset();
+    db_.reset();
+  }
+  storage::Db& db() { return *db_; }
+  std::string dir() const { return dir_.path(); }
+
+  // Every key of `family` in `range`, in key order (the naive answer).
+  std::vector<std::string> Keys(storage::Family family, const core::KeyRange& range) const {
+    std::vector<std::string> keys;
+    auto it = db_->NewIterator(family, range);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) keys.emplace_back(it->key());
+    EXPECT_TRUE(it->status().ok());
+    return keys;
+  }
+  // (key, value) pairs, likewise.
+  std::vector<std::pair<std::string, storage::LinkValue>> Records(
+      storage::Family family, const core::KeyRange& range) const {
+    std::vector<std::pair<std::string, storage::LinkValue>> out;
+    auto it = db_->NewIterator(family, range);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      out.emplace_back(std::string(it->key()), storage::DecodeLinkValue(it->value()).value());
+    }
+    return out;
+  }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<storage::Db> db_;
+  std::unique_ptr<indexer::Indexer> indexer_;
+};
+
+}  // namespace inlinks::query::testing

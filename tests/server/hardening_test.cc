@@ -1,0 +1,312 @@
+// The server under hostile clients: request smuggling shapes, size caps,
+// slowloris, the connection cap, malformed bytes, graceful Stop with a
+// request in flight. Raw sockets, real server on port 0.
+#include <atomic>
+#include <string>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "inlinks/core/log.h"
+#include "inlinks/query/server.h"
+#include "tests/server/server_testing.h"
+
+namespace inlinks::query {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::RawConnection;
+using testing::RawStatus;
+
+class HardeningTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = storage::Db::Open(dir_.path()).value();
+    testing::BuildTestIndex(*db_);
+  }
+  void StartServer(ServerOptions options = {}) {
+    options.port = 0;
+    server_ = std::make_unique<Server>(*db_, options);
+    ASSERT_TRUE(server_->Start().ok());
+    key_ = server_->keys().Add({.id = "k", .credits = 1'000'000}).value().token();
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
+  // Sends `request` and expects `status` followed by a closed connection.
+  void ExpectRejected(const std::string& request, int status = 400) {
+    RawConnection c(server_->port());
+    ASSERT_TRUE(c.connected());
+    c.Send(request);
+    bool closed = false;
+    std::string response = c.ReadUntilClose(3s, &closed);
+    EXPECT_EQ(RawStatus(response), status) << ::testing::PrintToString(request) << "\n"
+                                           << response;
+    EXPECT_TRUE(closed) << ::testing::PrintToString(request);
+    EXPECT_THAT(response, ::testing::HasSubstr("Connection: close"));
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<storage::Db> db_;
+  std::unique_ptr<Server> server_;
+  std::string key_;
+};
+
+TEST_F(HardeningTest, WellFormedRawRequestIsAnswered) {
+  StartServer();
+  RawConnection c(server_->port());
+  c.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string r = c.ReadUntil("ok\n", 3s);
+  EXPECT_EQ(RawStatus(r), 200) << r;
+  // Pipelined: two requests in one write, two answers in order.
+  c.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nothing HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string both = c.ReadUntil("apiResult", 3s);
+  EXPECT_EQ(RawStatus(both), 200);
+  EXPECT_THAT(both, ::testing::HasSubstr("\"apiErrorCode\":80"));
+  // HTTP/1.0 closes after the answer; absolute-form targets are accepted.
+  RawConnection old(server_->port());
+  old.Send("GET http://x/healthz HTTP/1.0\r\n\r\n");
+  bool closed = false;
+  std::string r10 = old.ReadUntilClose(3s, &closed);
+  EXPECT_EQ(RawStatus(r10), 200) << r10;
+  EXPECT_TRUE(closed);
+}
+
+// RFC 9112 section 6.1 / 6.3 (https://www.rfc-editor.org/rfc/rfc9112#section-6.3):
+// framing a proxy and a server could read differently is refused.
+TEST_F(HardeningTest, Rfc9112_6_RequestSmugglingShapes) {
+  StartServer();
+  const std::string post = "POST /v3/token HTTP/1.1\r\nHost: x\r\n";
+  // Content-Length together with Transfer-Encoding.
+  ExpectRejected(post + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  ExpectRejected(post + "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n");
+  // Duplicate or invalid Content-Length.
+  ExpectRejected(post + "Content-Length: 4\r\nContent-Length: 4\r\n\r\nabcd");
+  ExpectRejected(post + "Content-Length: 4\r\nContent-Length: 5\r\n\r\nabcde");
+  ExpectRejected(post + "Content-Length: 4, 4\r\n\r\nabcd");
+  ExpectRejected(post + "Content-Length: -1\r\n\r\n");
+  ExpectRejected(post + "Content-Length: 0x10\r\n\r\n");
+  ExpectRejected(post + "Content-Length: 99999999999999999999999\r\n\r\n");
+  // chunked not last, other codings, obfuscated spellings.
+  ExpectRejected(post + "Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n");
+  ExpectRejected(post + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+  ExpectRejected(post + "Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n");
+  ExpectRejected(post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "0\r\n\r\n");
+  ExpectRejected(post + "Transfer-Encoding:\x0b" "chunked\r\n\r\n0\r\n\r\n");
+  // Bad chunk sizes.
+  ExpectRejected(post + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n");
+  ExpectRejected(post + "Transfer-Encoding: chunked\r\n\r\n-1\r\n\r\n");
+  ExpectRejected(post + "Transfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n\r\n");
+  // obs-fold, bare CR / LF, NUL, whitespace before the colon.
+  ExpectRejected("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n");
+  ExpectRejected("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n");
+  ExpectRejected("GET /healthz HTTP/1.1\nHost: x\n\n");
+  ExpectRejected("GET /healthz HTTP/1.1\r\nHost: x\rX-A: b\r\n\r\n");
+  ExpectRejected(std::string("GET /healthz HTTP/1.1\r\nHost: x\0y\r\n\r\n", 37));
+  ExpectRejected("GET /healthz HTTP/1.1\r\nHost : x\r\n\r\n");
+  // HTTP/1.1 without Host, or with two.
+  ExpectRejected("GET /healthz HTTP/1.1\r\n\r\n");
+  ExpectRejected("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+  // Garbage request lines.
+  ExpectRejected("GARBAGE\r\n\r\n");
+  ExpectRejected("GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n");
+  ExpectRejected("GET healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+}
+
+TEST_F(HardeningTest, ChunkedBodyIsAcceptedWhenWellFormed) {
+  StartServer();
+  RawConnection c(server_->port());
+  c.Send("POST /v3/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+         "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+         "1d\r\ngrant_type=client_credentials\r\n0\r\n\r\n");
+  std::string r = c.ReadUntil("}", 3s);
+  EXPECT_EQ(RawStatus(r), 401) << r;  // parsed fine; no credentials given
+  EXPECT_THAT(r, ::testing::HasSubstr("invalid_client"));
+}
+
+TEST_F(HardeningTest, SizeCapsAnswerInTheRightDialect) {
+  ServerOptions o;
+  o.max_request_line_bytes = 256;
+  o.max_header_bytes = 1024;
+  o.max_body_bytes = 100;
+  StartServer(o);
+  ExpectRejected("GET /" + std::string(300, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414);
+  ExpectRejected("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'b') + "\r\n\r\n",
+                 431);
+  ExpectRejected("POST /v3/token HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" +
+                     std::string(1000, 'c'),
+                 413);
+  // The URL dialect's error shape for a protocol error on its routes.
+  RawConnection c(server_->port());
+  c.Send("GET /v3/ResearchLinksGetListBacklinks.json HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n");
+  std::string r = c.ReadUntilClose(3s);
+  EXPECT_THAT(r, ::testing::HasSubstr("\"error\":400,\"error_message\""));
+}
+
+TEST_F(HardeningTest, SlowlorisDoesNotStarveOthers) {
+  ServerOptions o;
+  o.header_timeout = 1500ms;
+  o.threads = 1;  // the worst case: one I/O thread for everyone
+  StartServer(o);
+  std::atomic<bool> done{false};
+  std::vector<std::thread> slow;
+  std::atomic<int> slow_closed{0};
+  for (int i = 0; i < 8; ++i) {
+    slow.emplace_back([&] {
+      RawConnection c(server_->port());
+      std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(100, 'a');
+      for (char ch : req) {
+        if (done || !c.Send(std::string_view(&ch, 1))) break;
+        std::this_thread::sleep_for(100ms);  // 10 bytes/s
+      }
+      bool closed = false;
+      c.ReadUntilClose(3s, &closed);
+      if (closed) ++slow_closed;
+    });
+  }
+  // Meanwhile a normal client is served promptly, many times.
+  std::this_thread::sleep_for(200ms);
+  testing::HttpClient client(server_->port());
+  for (int i = 0; i < 20; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    auto r = client.Get("/healthz");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
+    std::this_thread::sleep_for(20ms);
+  }
+  for (auto& t : slow) t.join();
+  done = true;
+  // Each slow client was cut off by the header timeout (long before its
+  // 10 s trickle would end).
+  EXPECT_EQ(slow_closed.load(), 8);
+}
+
+TEST_F(HardeningTest, IdleConnectionsAreClosed) {
+  ServerOptions o;
+  o.header_timeout = 300ms;
+  o.idle_timeout = 300ms;
+  StartServer(o);
+  RawConnection silent(server_->port());
+  bool closed = false;
+  silent.ReadUntilClose(3s, &closed);
+  EXPECT_TRUE(closed);
+}
+
+TEST_F(HardeningTest, ConnectionCap) {
+  ServerOptions o;
+  o.max_connections = 3;
+  StartServer(o);
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawConnection>(server_->port()));
+    held.back()->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(RawStatus(held.back()->ReadUntil("ok\n", 3s)), 200);
+  }
+  RawConnection extra(server_->port());
+  extra.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  bool closed = false;
+  std::string r = extra.ReadUntilClose(3s, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(r, "");
+  EXPECT_THAT(server_->MetricsText(),
+              ::testing::HasSubstr("inlinks_http_connections_refused_total 1"));
+  held.pop_back();
+  // A slot frees up once a connection closes.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    RawConnection again(server_->port());
+    again.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    if (RawStatus(again.ReadUntil("ok\n", 1s)) == 200) return;
+    std::this_thread::sleep_for(20ms);
+  }
+  ADD_FAILURE() << "no connection accepted after one closed";
+}
+
+TEST_F(HardeningTest, RandomBytesNeverCrash) {
+  StartServer();
+  uint32_t seed = 12345;
+  auto next = [&] {
+    seed = seed * 1103515245 + 12345;
+    return (seed >> 16) & 0xFF;
+  };
+  for (int i = 0; i < 60; ++i) {
+    std::string junk = i % 2 ? "GET /" : "";
+    for (int j = 0; j < 200; ++j) junk.push_back(static_cast<char>(next()));
+    junk += "\r\n\r\n";
+    RawConnection c(server_->port());
+    c.Send(junk);
+    c.ReadUntilClose(2s);
+  }
+  testing::HttpClient client(server_->port());
+  EXPECT_EQ(client.Get("/healthz").status, 200);
+}
+
+TEST_F(HardeningTest, AccessLogNeverContainsSecrets) {
+  ServerOptions o;
+  o.access_log = true;
+  core::SetLogLevel(core::LogLevel::kInfo);
+  StartServer(o);
+  auto [id, secret] = SplitKeyString(key_).value();
+  std::string token = server_->keys().IssueToken(id, std::chrono::seconds(60));
+  ::testing::internal::CaptureStderr();
+  {
+    testing::HttpClient client(server_->port());
+    client.Get("/api/links/getBacklinks/" + key_ + "/example.com/json/1");
+    client.Get("/index.php?service=links&method=getBacklinks&key=" + key_ + "&domain=x.com");
+    client.Get("/api/service=links&method=getBacklinks&key=" + key_ + "&domain=x.com");
+    client.Get("/api/user/getCreditstate/" + key_);
+    client.Get("/v1/counts?target=example.com&key=" + key_);
+    client.Get("/v3/ResearchLinksGetCountBacklinks.json?url=example.com&access_token=" + token);
+    client.Request("POST", "/v3/token?client_id=" + id + "&client_secret=" + secret, {}, "");
+    client.Get("/v1/counts?target=example.com", {{"Authorization", "Bearer " + key_}});
+    RawConnection raw(server_->port());
+    raw.Send("GET /api/links/getBacklinks/" + key_ + "/x.com HTTP/1.1\r\nHost: x\r\nA: b\r\n c\r\n\r\n");
+    raw.ReadUntilClose(2s);
+  }
+  server_->Stop();
+  std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(log, ::testing::HasSubstr("REDACTED"));
+  EXPECT_THAT(log, ::testing::HasSubstr("/api/links/getBacklinks/REDACTED/example.com"));
+  EXPECT_EQ(log.find(secret), std::string::npos) << log;
+  EXPECT_EQ(log.find(token), std::string::npos) << log;
+}
+
+TEST_F(HardeningTest, GracefulStopFinishesInFlightRequest) {
+  StartServer();
+  // An idle keep-alive connection and one with a request half sent (its
+  // header complete, its body not yet).
+  RawConnection idle(server_->port());
+  idle.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(RawStatus(idle.ReadUntil("ok\n", 3s)), 200);
+  auto [id, secret] = SplitKeyString(key_).value();
+  std::string body = "grant_type=client_credentials&client_id=" + id + "&client_secret=" + secret;
+  RawConnection busy(server_->port());
+  busy.Send("POST /v3/token HTTP/1.1\r\nHost: x\r\nContent-Type: "
+            "application/x-www-form-urlencoded\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10));
+  std::this_thread::sleep_for(100ms);
+  std::thread stopper([&] { server_->Stop(); });
+  std::this_thread::sleep_for(200ms);
+  // New connections are refused once Stop began.
+  RawConnection late(server_->port());
+  if (late.connected()) {
+    late.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(RawStatus(late.ReadUntilClose(1s)), 0);
+  }
+  // The idle connection was closed.
+  bool idle_closed = false;
+  idle.ReadUntilClose(2s, &idle_closed);
+  EXPECT_TRUE(idle_closed);
+  // The in-flight request completes, with Connection: close.
+  busy.Send(body.substr(10));
+  bool closed = false;
+  std::string r = busy.ReadUntilClose(3s, &closed);
+  EXPECT_EQ(RawStatus(r), 200) << r;
+  EXPECT_THAT(r, ::testing::HasSubstr("access_token"));
+  EXPECT_THAT(r, ::testing::HasSubstr("Connection: close"));
+  EXPECT_TRUE(closed);
+  stopper.join();
+}
+
+}  // namespace
+}  // namespace inlinks::query
