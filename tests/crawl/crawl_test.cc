@@ -319,6 +319,34 @@ TEST_F(CrawlTest, HostileServersFailAloneUnderTheirOwnReason) {
   EXPECT_LT(usage.ru_maxrss, 512 * 1024) << "peak RSS KiB";
 }
 
+// 429 with Retry-After: the URL is fetched again no sooner than the server
+// asked, and then indexed.
+TEST_F(CrawlTest, RetryAfterIsHonoured) {
+  testweb::ServerOptions so;
+  so.record_requests = true;
+  absl::StatusOr<std::unique_ptr<testweb::Server>> server = testweb::Server::Start(so);
+  ASSERT_THAT(server, IsOk());
+  std::string host = testweb::HostileHostName(testweb::Hostile::kRateLimited);
+  CrawlerOptions o = LoopbackOptions();
+  o.max_attempts = 3;
+  CrawlStats stats = Crawl(o, {(*server)->Origin(host) + "/page"});
+  // The host answers the first request of every URL with 429 (its small
+  // page links to more pages of it): every page got one 429, one retry no
+  // sooner than a second later, and was then indexed.
+  EXPECT_GE(stats.pages_indexed, 1u);
+  EXPECT_EQ(stats.retries, stats.pages_indexed);
+  EXPECT_EQ(stats.status_class[4], stats.pages_indexed);
+  std::map<std::string, std::vector<int64_t>> by_url;
+  for (const testweb::RequestRecord& r : (*server)->Requests()) {
+    if (!r.url.ends_with("/robots.txt")) by_url[r.url].push_back(r.arrival_us);
+  }
+  EXPECT_EQ(by_url.size(), stats.pages_indexed);
+  for (const auto& [url, times] : by_url) {
+    ASSERT_EQ(times.size(), 2u) << url;
+    EXPECT_GE(times[1] - times[0], 1'000'000 - 2'000) << url;
+  }
+}
+
 // SSRF: without an allow list, loopback is refused after resolution, and
 // the refusals are counted (not silently skipped).
 TEST_F(CrawlTest, LoopbackRefusedWithoutAllowList) {

@@ -659,7 +659,7 @@ TEST(TestwebHostileNamesTest, RoundTrip) {
     EXPECT_EQ(HostileFromName(HostileName(b)), b);
     EXPECT_EQ(HostileHostName(b), std::string(HostileName(b)) + ".hostile.test");
   }
-  EXPECT_EQ(AllHostile().size(), 10u);
+  EXPECT_EQ(AllHostile().size(), 11u);
   EXPECT_EQ(HostileFromName("nope"), std::nullopt);
 }
 

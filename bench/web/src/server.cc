@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -68,6 +69,7 @@ constexpr NamedHostile kHostileNames[] = {
     {Hostile::kHugeHeaders, "huge-headers"},
     {Hostile::kResetMidBody, "reset-mid-body"},
     {Hostile::kStall, "stall"},
+    {Hostile::kRateLimited, "rate-limited"},
 };
 
 // Debian's abseil has its own string_view type.
@@ -272,6 +274,9 @@ struct Server::State {
   std::once_flag bomb_once;
   std::string bomb;
 
+  std::mutex rate_limited_mu;
+  std::set<std::string> rate_limited_seen;  // paths already answered 429
+
   std::mutex requests_mu;
   std::vector<RequestRecord> request_log;  // when options.record_requests
 
@@ -460,6 +465,20 @@ asio::awaitable<bool> RunHostile(beast::tcp_stream& stream, Hostile behaviour,
     case Hostile::kStall:
       co_await HoldOpen(stream);
       co_return false;
+    case Hostile::kRateLimited: {
+      bool limited;
+      {
+        std::lock_guard lock(st->rate_limited_mu);
+        limited = st->rate_limited_seen.insert(origin + target).second;
+      }
+      std::string bytes =
+          limited ? RawResponse("HTTP/1.1 429 Too Many Requests", "text/plain",
+                                "slow down\n", keep_alive, "Retry-After: 1\r\n")
+                  : RawResponse("HTTP/1.1 200 OK", "text/html; charset=utf-8",
+                                SmallPage("Rate limited"), keep_alive);
+      stream.expires_after(ToChrono(o.idle_timeout));
+      co_return co_await WriteRaw(stream, bytes, st) && keep_alive;
+    }
   }
   co_return false;
 }

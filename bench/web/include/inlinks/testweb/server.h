@@ -50,11 +50,13 @@ enum class Hostile : uint8_t {
   kHugeHeaders,         // huge_header_bytes of header fields, small body
   kResetMidBody,        // Content-Length 100000, 8000 bytes, then TCP RST
   kStall,               // reads the request, never answers
+  kRateLimited,         // the first request of each URL gets 429 with
+                        // Retry-After: 1, later ones a small normal page
 };
 
 // "endless-body", "slowloris", "gzip-bomb", "redirect-loop", "robots-500",
 // "wrong-content-length", "malformed-status", "huge-headers",
-// "reset-mid-body", "stall"; "none" for kNone.
+// "reset-mid-body", "stall", "rate-limited"; "none" for kNone.
 std::string_view HostileName(Hostile behaviour);
 // Inverse of HostileName; nullopt for an unknown name.
 std::optional<Hostile> HostileFromName(std::string_view name);
