@@ -16,6 +16,7 @@
 #include "inlinks/storage/buckets.h"
 #include "inlinks/storage/records.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace inlinks::indexer {
 namespace {
@@ -23,20 +24,7 @@ namespace {
 using storage::Family;
 using storage::ScopeKind;
 
-class TempDir {
- public:
-  TempDir() {
-    static int n = 0;
-    path_ = std::filesystem::temp_directory_path() /
-            ("inlinks_indexer_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    std::filesystem::remove_all(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using ::inlinks::testing::TempDir;
 
 core::Link L(std::string target, std::string anchor = "", core::LinkTag tag = core::LinkTag::kA,
              uint8_t rel = 0) {

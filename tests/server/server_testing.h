@@ -28,23 +28,11 @@
 #include "inlinks/query/keys.h"
 #include "inlinks/query/server.h"
 #include "inlinks/storage/db.h"
+#include "tests/testing/temp_dir.h"
 
 namespace inlinks::query::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    static int n = 0;
-    path_ = std::filesystem::temp_directory_path() /
-            ("inlinks_server_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    std::filesystem::remove_all(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using ::inlinks::testing::TempDir;
 
 inline core::Link MakeLink(std::string target, std::string anchor = "",
                            core::LinkTag tag = core::LinkTag::kA, uint8_t rel = 0) {
