@@ -110,7 +110,8 @@ absl::StatusOr<std::pair<std::string, uint16_t>> SplitListen(const std::string& 
 // (its secret kept in DIR/default-api-key) and printing it.
 absl::StatusOr<std::unique_ptr<inlinks::query::Server>> StartServer(
     inlinks::storage::Db& db, const std::string& dir, const std::string& listen,
-    std::function<std::string()> extra_metrics) {
+    std::function<std::string()> extra_metrics,
+    std::function<absl::StatusOr<size_t>(const std::vector<std::string>&)> add_seeds) {
   absl::StatusOr<std::pair<std::string, uint16_t>> where = SplitListen(listen);
   if (!where.ok()) return where.status();
   inlinks::query::ServerOptions options;
@@ -118,6 +119,7 @@ absl::StatusOr<std::unique_ptr<inlinks::query::Server>> StartServer(
   options.port = where->second;
   options.access_log = true;
   options.extra_metrics = std::move(extra_metrics);
+  options.add_seeds = std::move(add_seeds);
   auto server = std::make_unique<inlinks::query::Server>(db, options);
   absl::Status started = server->Start();
   if (!started.ok()) return started;
@@ -189,7 +191,7 @@ int Serve(const inlinks::tools::DaemonConfig& config) {
     return 1;
   }
   absl::StatusOr<std::unique_ptr<inlinks::query::Server>> server =
-      StartServer(**db, config.db, config.listen, nullptr);
+      StartServer(**db, config.db, config.listen, nullptr, nullptr);
   if (!server.ok()) {
     std::fprintf(stderr, "inlinksd: %s\n", server.status().ToString().c_str());
     return 1;
@@ -247,7 +249,12 @@ int Crawl(const inlinks::tools::DaemonConfig& config) {
   std::unique_ptr<inlinks::query::Server> server;
   if (!config.serve.empty()) {
     absl::StatusOr<std::unique_ptr<inlinks::query::Server>> started =
-        StartServer(**db, config.db, config.serve, [&c] { return CrawlerMetrics(c); });
+        StartServer(**db, config.db, config.serve, [&c] { return CrawlerMetrics(c); },
+                    [&c](const std::vector<std::string>& seeds) -> absl::StatusOr<size_t> {
+                      // Seeds added at run time; like the seed file, entries
+                      // that are not URLs are reported, the rest queued.
+                      return c.frontier().AddSeeds(seeds);
+                    });
     if (!started.ok()) {
       std::fprintf(stderr, "inlinksd: --serve: %s\n", started.status().ToString().c_str());
       return 1;

@@ -224,8 +224,10 @@ TEST(Signals, SighupReloadsSeedsAndSigtermExitsCleanly) {
   fs::remove_all(base);
 }
 
-// GET `path` from 127.0.0.1:`port` over a plain socket; the whole response.
-std::string HttpGet(uint16_t port, const std::string& path) {
+// One HTTP/1.1 request to 127.0.0.1:`port` over a plain socket; the whole
+// response.
+std::string HttpCall(uint16_t port, const std::string& method, const std::string& path,
+                     const std::string& body = "") {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -233,7 +235,10 @@ std::string HttpGet(uint16_t port, const std::string& path) {
   a.sin_port = htons(port);
   std::string out;
   if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
-    std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    std::string req = method + " " + path +
+                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                      "Content-Type: text/plain\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\n\r\n" + body;
     if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
       char buf[65536];
       ssize_t n;
@@ -245,7 +250,8 @@ std::string HttpGet(uint16_t port, const std::string& path) {
 }
 
 // `crawl --serve` answers the API while crawling, with the crawler's
-// counters on /metrics and the default key printed on stderr.
+// counters on /metrics and the default key printed on stderr; seeds POSTed
+// to /v1/seeds are crawled.
 TEST(Serve, CrawlServesTheApiAndCrawlerMetrics) {
   testweb::ServerOptions so;
   testweb::WebSpec spec;
@@ -257,6 +263,7 @@ TEST(Serve, CrawlServesTheApiAndCrawlerMetrics) {
   spec.min_links = 10;
   spec.max_links = 20;
   so.web = spec;
+  so.record_requests = true;
   absl::StatusOr<std::unique_ptr<testweb::Server>> server = testweb::Server::Start(so);
   ASSERT_THAT(server, IsOk());
   fs::path base = fs::temp_directory_path() / ("serve_test_" + std::to_string(getpid()));
@@ -270,7 +277,8 @@ TEST(Serve, CrawlServesTheApiAndCrawlerMetrics) {
     std::string db = (base / "db").string();
     std::string seed = (*server)->web()->SeedUrls()[0];
     execl(INLINKS_INLINKSD, INLINKS_INLINKSD, "crawl", "--db", db.c_str(), "--seed",
-          seed.c_str(), "--serve", "127.0.0.1:0", "--delay-ms", "0", "--resolve",
+          seed.c_str(), "--serve", "127.0.0.1:0", "--scope", "hosts", "--delay-ms", "0",
+          "--resolve",
           "*:127.0.0.1", "--allow-net", "127.0.0.0/8", "--progress", "no", "--log-level",
           "warning", static_cast<char*>(nullptr));
     _exit(127);
@@ -293,7 +301,7 @@ TEST(Serve, CrawlServesTheApiAndCrawlerMetrics) {
   // Wait until the crawl has indexed something, then ask.
   std::string metrics;
   for (int i = 0; i < 200; ++i) {
-    metrics = HttpGet(port, "/metrics");
+    metrics = HttpCall(port, "GET", "/metrics");
     if (metrics.find("inlinks_crawl_pages_indexed_total 0") == std::string::npos &&
         metrics.find("inlinks_crawl_pages_indexed_total") != std::string::npos) {
       break;
@@ -304,9 +312,28 @@ TEST(Serve, CrawlServesTheApiAndCrawlerMetrics) {
   EXPECT_NE(metrics.find("inlinks_crawl_errors_total{reason=\"timeout\"}"), std::string::npos);
   EXPECT_NE(metrics.find("inlinks_crawl_queue_urls"), std::string::npos);
   EXPECT_EQ(metrics.find("inlinks_crawl_pages_indexed_total 0\n"), std::string::npos);
-  std::string api = HttpGet(port, "/api/links/getBacklinks/" + key + "/" +
+  std::string api = HttpCall(port, "GET", "/api/links/getBacklinks/" + key + "/" +
                                       (*server)->web()->DomainOf(0) + "/json/1/0");
   EXPECT_NE(api.find("\"apiErrorMessage\":\"0k.\""), std::string::npos) << api;
+
+  // Seeds at run time: host 1 is outside the seed-hosts scope until posted.
+  const testweb::Web& web = *(*server)->web();
+  auto requested = [&](const std::string& host) {
+    for (const testweb::RequestRecord& r : (*server)->Requests()) {
+      if (r.host == host) return true;
+    }
+    return false;
+  };
+  EXPECT_FALSE(requested(web.HostName(1)));
+  std::string no_key = HttpCall(port, "POST", "/v1/seeds", web.Origin(1) + "/\n");
+  EXPECT_NE(no_key.find("HTTP/1.1 401"), std::string::npos) << no_key;
+  std::string added =
+      HttpCall(port, "POST", "/v1/seeds?key=" + key, "# more\n" + web.Origin(1) + "/\n");
+  EXPECT_NE(added.find("{\"added\":1,\"received\":1}"), std::string::npos) << added;
+  for (int i = 0; i < 200 && !requested(web.HostName(1)); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_TRUE(requested(web.HostName(1)));
   kill(pid, SIGTERM);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);

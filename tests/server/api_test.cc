@@ -652,6 +652,18 @@ TEST_F(ApiTest, Native_ScopesFiltersAndOffsets) {
   EXPECT_EQ(Str(err.at("error").at("param")), "limit");
 }
 
+// POST /v1/seeds belongs to `inlinksd crawl --serve` (tests/crawl covers
+// it); a server that does not crawl says so, after the usual key checks.
+TEST_F(ApiTest, Native_SeedsNeedACrawler) {
+  HttpResult r = client_.Request("POST", "/v1/seeds?key=" + *full_, {}, "example.org\n");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("not_crawling"), std::string::npos) << r.body;
+  r = client_.Request("POST", "/v1/seeds", {}, "example.org\n");
+  EXPECT_EQ(r.status, 401);
+  r = client_.Request("GET", "/v1/seeds?key=" + *full_, {}, "");
+  EXPECT_EQ(r.status, 405);
+}
+
 TEST_F(ApiTest, Native_CountsAndAggregates) {
   json::value c = GetJson("/v1/counts?target=example.com&key=" + *full_);
   EXPECT_EQ(c.at("live").as_int64(), 34);

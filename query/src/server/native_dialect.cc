@@ -12,6 +12,10 @@
 #include <cstdio>
 #include <string>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "inlinks/core/string_view.h"
 #include "server/common.h"
 #include "server/router.h"
 
@@ -99,9 +103,40 @@ void AppendScope(const Scope& scope, std::string& b) {
 
 }  // namespace
 
+// POST /v1/seeds: one URL or host per line of the body (and any `url`
+// parameters); answers {"added":N,"received":M}. Free of charge.
+HttpResponse Router::AddSeeds(const HttpRequest& request, const Target& target) const {
+  if (!options_.add_seeds) {
+    return NativeError(503, "not_crawling",
+                       "this server does not crawl (run inlinksd crawl --serve)");
+  }
+  std::vector<std::string> seeds;
+  for (absl::string_view line : absl::StrSplit(core::Av(request.body), '\n')) {
+    std::string s(absl::StripAsciiWhitespace(line));
+    if (!s.empty() && s[0] != '#') seeds.push_back(std::move(s));
+  }
+  for (const auto& [k, v] : target.params.all()) {
+    if (k == "url" && !v.empty()) seeds.push_back(v);
+  }
+  if (seeds.empty()) return NativeError(400, "param_missing", "no seeds in the body", "url");
+  absl::StatusOr<size_t> added = options_.add_seeds(seeds);
+  if (!added.ok()) {
+    if (absl::IsInvalidArgument(added.status())) {
+      return BadParam("url", std::string(added.status().message()));
+    }
+    return NativeError(500, "internal", "internal error");
+  }
+  HttpResponse r;
+  r.dialect = Dialect::kNative;
+  r.body = absl::StrCat("{\"added\":", *added, ",\"received\":", seeds.size(), "}");
+  return r;
+}
+
 HttpResponse Router::HandleNative(const HttpRequest& request, const Target& target) const {
   const Params& p = target.params;
-  enum class Endpoint { kBacklinks, kCounts, kRefDomains, kAnchors, kLinkedPages, kPageStrength };
+  enum class Endpoint {
+    kBacklinks, kCounts, kRefDomains, kAnchors, kLinkedPages, kPageStrength, kSeeds
+  };
   Endpoint endpoint;
   std::string_view function;
   std::string_view name = target.segments.size() == 2 ? std::string_view(target.segments[1])
@@ -124,12 +159,16 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
   } else if (name == "pagestrength") {
     endpoint = Endpoint::kPageStrength;
     function = kFnCounts;
+  } else if (name == "seeds") {
+    endpoint = Endpoint::kSeeds;
+    function = kFnSeeds;
   } else {
     return NativeError(404, "not_found", "unknown endpoint");
   }
-  if (request.method != "GET") {
-    HttpResponse r = NativeError(405, "method_not_allowed", "use GET");
-    r.headers.emplace_back("Allow", "GET");
+  const std::string_view method = endpoint == Endpoint::kSeeds ? "POST" : "GET";
+  if (request.method != method) {
+    HttpResponse r = NativeError(405, "method_not_allowed", absl::StrCat("use ", core::Av(method)));
+    r.headers.emplace_back("Allow", std::string(method));
     return r;
   }
 
@@ -150,6 +189,8 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
   if (!key->Allows(function)) {
     return NativeError(403, "permission_denied", "this key may not call this endpoint");
   }
+
+  if (endpoint == Endpoint::kSeeds) return AddSeeds(request, target);
 
   std::string body;
   int64_t rows_served = 0;
@@ -414,6 +455,7 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
         break;
       }
       case Endpoint::kPageStrength:
+      case Endpoint::kSeeds:  // answered above
         break;
     }
   }

@@ -12,6 +12,8 @@
 
 #include <chrono>
 #include <functional>
+
+#include "absl/status/statusor.h"
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -48,6 +50,8 @@ struct RouterOptions {
   std::chrono::seconds token_ttl{3600};
   // More Prometheus text appended to /metrics (ServerOptions::extra_metrics).
   std::function<std::string()> extra_metrics;
+  // ServerOptions::add_seeds.
+  std::function<absl::StatusOr<size_t>(const std::vector<std::string>&)> add_seeds;
 };
 
 class Router {
@@ -69,6 +73,7 @@ class Router {
   HttpResponse HandleDomain(const HttpRequest& request, Target target) const;
   HttpResponse HandleUrlDialect(const HttpRequest& request, const Target& target) const;
   HttpResponse HandleToken(const HttpRequest& request, const Target& target) const;
+  HttpResponse AddSeeds(const HttpRequest& request, const Target& target) const;
   HttpResponse HandleNative(const HttpRequest& request, const Target& target) const;
 
   const QueryEngine& engine_;

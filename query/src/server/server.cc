@@ -86,7 +86,7 @@ struct Server::Impl {
         options(std::move(options_in)),
         engine(db_in),
         keys(db_in),
-        router(engine, keys, metrics, server::RouterOptions{options.token_ttl, options.extra_metrics}) {}
+        router(engine, keys, metrics, server::RouterOptions{options.token_ttl, options.extra_metrics, options.add_seeds}) {}
 
   storage::Db& db;
   ServerOptions options;

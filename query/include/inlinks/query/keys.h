@@ -47,6 +47,7 @@ inline constexpr std::string_view kFnLinktexts = "linktexts";
 inline constexpr std::string_view kFnLinkedPages = "linkedpages";
 inline constexpr std::string_view kFnCounts = "counts";
 inline constexpr std::string_view kFnCreditState = "creditstate";
+inline constexpr std::string_view kFnSeeds = "seeds";  // POST /v1/seeds (crawl --serve)
 inline constexpr std::string_view kFnAll = "*";
 
 inline constexpr int64_t kDefaultPricePer100Rows = 10;

@@ -33,8 +33,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "inlinks/query/keys.h"
 #include "inlinks/storage/db.h"
 
@@ -67,6 +69,10 @@ struct ServerOptions {
   // More Prometheus text appended to /metrics (the daemon adds the
   // crawler's figures); called on a server thread per scrape.
   std::function<std::string()> extra_metrics;
+  // POST /v1/seeds hands the seeds of its body here (the daemon queues them
+  // in the crawler's frontier) and reports how many were new. Unset (serve
+  // only): the endpoint answers 503.
+  std::function<absl::StatusOr<size_t>(const std::vector<std::string>&)> add_seeds;
 };
 
 class Server {
