@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -25,6 +26,7 @@
 #include "inlinks/testweb/server.h"
 #include "inlinks/testweb/web.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/testing/testdata.h"
 
 namespace inlinks::crawler {
@@ -39,11 +41,8 @@ using Row = std::tuple<std::string, std::string, std::string, uint32_t, std::str
 class CrawlTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("crawl_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    absl::StatusOr<std::unique_ptr<storage::Db>> db = storage::Db::Open(dir_.string());
+    fs::create_directories(dir_.path());
+    absl::StatusOr<std::unique_ptr<storage::Db>> db = storage::Db::Open(dir_.Sub("db"));
     ASSERT_THAT(db, IsOk());
     db_ = std::move(*db);
     absl::StatusOr<std::unique_ptr<indexer::Indexer>> ix = indexer::Indexer::Create(*db_);
@@ -53,7 +52,6 @@ class CrawlTest : public ::testing::Test {
   void TearDown() override {
     indexer_.reset();
     db_.reset();
-    fs::remove_all(dir_);
   }
 
   // Options for a crawl of loopback servers: every host name resolves to
@@ -129,7 +127,7 @@ class CrawlTest : public ::testing::Test {
     }
   }
 
-  fs::path dir_;
+  testing::TempDir dir_{"crawl_test"};
   std::unique_ptr<storage::Db> db_;
   std::unique_ptr<indexer::Indexer> indexer_;
 };
@@ -308,6 +306,83 @@ TEST_F(CrawlTest, HostileServersFailAloneUnderTheirOwnReason) {
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   EXPECT_LT(usage.ru_maxrss, 512 * 1024) << "peak RSS KiB";
+}
+
+// Each hostile server in its own crawl: its failure is counted under its
+// own reason, and the healthy web beside it is crawled completely.
+struct HostileCase {
+  testweb::Hostile behaviour;
+  std::function<uint64_t(const CrawlStats&)> counter;  // must be >= 1
+};
+
+class HostileEach : public CrawlTest,
+                    public ::testing::WithParamInterface<testweb::Hostile> {};
+
+uint64_t ErrorCount(const CrawlStats& s, FetchError e) {
+  return s.errors[static_cast<size_t>(e)];
+}
+
+TEST_P(HostileEach, FailsAloneUnderItsOwnReason) {
+  const testweb::Hostile h = GetParam();
+  testweb::ServerOptions so;
+  testweb::WebSpec spec;
+  spec.seed = 17;
+  spec.hosts = 3;
+  spec.domains = 2;
+  spec.pages_per_host = 16;
+  spec.page_bytes = 2048;
+  spec.min_links = 8;
+  spec.max_links = 16;
+  so.web = spec;
+  so.slowloris_interval = absl::Milliseconds(300);
+  absl::StatusOr<std::unique_ptr<testweb::Server>> server = testweb::Server::Start(so);
+  ASSERT_THAT(server, IsOk());
+  CrawlerOptions o = LoopbackOptions();
+  o.fetch.header_timeout = std::chrono::milliseconds(1000);
+  o.fetch.response_timeout = std::chrono::milliseconds(1500);
+  o.fetch.max_body_bytes = 1 << 20;
+  o.max_attempts = 1;
+  std::vector<std::string> seeds = (*server)->web()->SeedUrls();
+  seeds.push_back((*server)->Origin(testweb::HostileHostName(h)) + "/page");
+  CrawlStats stats = Crawl(o, seeds);
+  uint64_t count = 0;
+  switch (h) {
+    case testweb::Hostile::kEndlessBody: count = ErrorCount(stats, FetchError::kBodyTooLarge); break;
+    case testweb::Hostile::kSlowloris:
+    case testweb::Hostile::kStall: count = ErrorCount(stats, FetchError::kTimeout); break;
+    case testweb::Hostile::kGzipBomb: count = ErrorCount(stats, FetchError::kEncoding); break;
+    case testweb::Hostile::kRedirectLoop: count = stats.redirects >= 2; break;
+    case testweb::Hostile::kRobots500: count = stats.robots_unavailable; break;
+    case testweb::Hostile::kWrongContentLength:
+    case testweb::Hostile::kResetMidBody: count = ErrorCount(stats, FetchError::kReset); break;
+    case testweb::Hostile::kMalformedStatus: count = ErrorCount(stats, FetchError::kBadResponse); break;
+    case testweb::Hostile::kHugeHeaders: count = ErrorCount(stats, FetchError::kHeaderTooLarge); break;
+    case testweb::Hostile::kRateLimited: count = stats.status_class[4]; break;
+    case testweb::Hostile::kNone: break;
+  }
+  EXPECT_GE(count, 1u) << testweb::HostileName(h);
+  ExpectLiveCountsMatch((*server)->web()->ReachableTruth(),
+                        /*whole_index=*/h != testweb::Hostile::kRedirectLoop);
+}
+
+INSTANTIATE_TEST_SUITE_P(Hostile, HostileEach, ::testing::ValuesIn(testweb::AllHostile()),
+                         [](const ::testing::TestParamInfo<testweb::Hostile>& info) {
+                           std::string name(testweb::HostileName(info.param));
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+// A TLS client against a server that never answers the handshake.
+TEST_F(CrawlTest, TlsHandshakeStallTimesOut) {
+  testweb::ServerOptions so;
+  absl::StatusOr<std::unique_ptr<testweb::Server>> server = testweb::Server::Start(so);
+  ASSERT_THAT(server, IsOk());
+  CrawlerOptions o = LoopbackOptions();
+  o.fetch.connect_timeout = std::chrono::milliseconds(800);
+  o.max_attempts = 1;
+  CrawlStats stats = Crawl(o, {"https://tls-stall.test:" + std::to_string((*server)->port()) + "/"});
+  EXPECT_EQ(ErrorCount(stats, FetchError::kTimeout), 1u);
+  EXPECT_EQ(stats.robots_unavailable, 1u);
 }
 
 // 429 with Retry-After: the URL is fetched again no sooner than the server
