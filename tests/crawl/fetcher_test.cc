@@ -111,6 +111,37 @@ TEST(Fetcher, KeepAliveReusesTheConnection) {
   EXPECT_EQ((*server)->stats().connections, 1u);
 }
 
+TEST(Fetcher, FetchesOverIpv6) {
+  testweb::ServerOptions so;
+  so.listen = "[::1]:0";
+  testweb::WebSpec spec;
+  spec.hosts = 1;
+  spec.domains = 1;
+  spec.pages_per_host = 16;
+  so.web = spec;
+  absl::StatusOr<std::unique_ptr<testweb::Server>> server = testweb::Server::Start(so);
+  ASSERT_THAT(server, IsOk());
+  FetchOptions o;
+  absl::StatusOr<ResolveOverride> v6 = ResolveOverride::Parse("*:[::1]");
+  ASSERT_THAT(v6, IsOk());
+  o.resolve.push_back(*v6);
+  absl::StatusOr<NetGuard> guard = NetGuard::Create({"::1/128"});
+  ASSERT_THAT(guard, IsOk());
+  o.guard = *guard;
+  std::string port = std::to_string((*server)->port());
+  std::vector<FetchResult> r =
+      Fetch(o, {(*server)->web()->SeedUrls()[0], "http://[::1]:" + port + "/robots.txt"});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].error, FetchError::kNone) << r[0].message;
+  EXPECT_EQ(r[0].status, 200);
+  EXPECT_EQ(r[0].ip, "::1");
+  // An IPv6 literal host in the URL (the test web knows no host "[::1]", so
+  // it answers 404).
+  EXPECT_EQ(r[1].error, FetchError::kNone) << r[1].message;
+  EXPECT_EQ(r[1].status, 404);
+  EXPECT_EQ(r[1].ip, "::1");
+}
+
 TEST(Fetcher, GuardRefusesLoopbackAfterResolution) {
   testweb::ServerOptions so;
   testweb::WebSpec spec;
