@@ -57,6 +57,9 @@ struct FetchOptions {
   size_t max_content_encodings = 5;
   bool verify_tls = true;
   std::vector<ResolveOverride> resolve;
+  // How long a resolved name is reused. The system resolver (getaddrinfo,
+  // run asynchronously by Asio) does not report record TTLs, so this is a
+  // fixed cache lifetime: the upper bound of how stale an address may be.
   std::chrono::milliseconds dns_ttl{300'000};
   NetGuard guard;
   size_t max_idle_connections = 512;
