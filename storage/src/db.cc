@@ -330,7 +330,13 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
 
   // Shared by every family: one block cache, bloom filters for point lookups
   // (pages, counters, forward records are read by exact key).
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Four shards, not RocksDB's default of one per 512 KiB-4 MiB: a block
+  // larger than a shard is never kept, and the whole-key bloom filter of a
+  // large counters table is one block of 10+ MB that every scope-counter
+  // lookup reads (bench/micro/api_bench.cc measured a first page at 1.28 ms
+  // with 64 shards of 4 MiB, 43 us with 4 shards). With 2-8 threads, four
+  // shards keep lock contention low.
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes, /*num_shard_bits=*/2);
   auto table_options = [&](bool bloom) {
     rocksdb::BlockBasedTableOptions t;
     t.block_cache = cache;
