@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc)
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build test demo bench fuzz clean
+.PHONY: all deps build test demo bench bench-e2e fuzz clean
 
 all: build
 
@@ -26,11 +26,21 @@ demo: build
 bench: deps
 	@INLINKS_WITH_BENCH_CORPUS=1 bash scripts/install-deps.sh
 	@cmake -S . -B build-release $(GENERATOR) -DCMAKE_BUILD_TYPE=Release -DINLINKS_BUILD_TESTS=OFF >/dev/null
-	@cmake --build build-release -j $(JOBS) --target extractor_bench url_bench index_bench pagination_bench
+	@cmake --build build-release -j $(JOBS) --target extractor_bench url_bench index_bench pagination_bench query_bench
 	./build-release/bench/extractor_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 	./build-release/bench/url_bench
 	./build-release/bench/index_bench
 	./build-release/bench/pagination_bench
+	./build-release/bench/query_bench
+
+# End-to-end harness (issue 6): crawl + extract + index of the synthetic web at
+# 10k and 200k URLs beside bare gumbo and wget2, queries under wrk, answers
+# checked against the ground truth. BENCH_SIZES=10000 for the small one only.
+BENCH_SIZES ?= 10000,200000
+bench-e2e: deps
+	@cmake -S . -B build-release $(GENERATOR) -DCMAKE_BUILD_TYPE=Release -DINLINKS_BUILD_TESTS=OFF >/dev/null
+	@cmake --build build-release -j $(JOBS) --target inlinksd inlinks inlinks-web inlinks-gumbo-limit
+	/usr/bin/python3 bench/e2e/inlinks_bench.py --build build-release --sizes $(BENCH_SIZES) --out build-release/bench-e2e.json
 
 # libFuzzer targets under clang (FUZZ_SECONDS each, default 60).
 FUZZ_SECONDS ?= 60

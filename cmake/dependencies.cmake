@@ -42,4 +42,6 @@ if(INLINKS_BUILD_TESTS)
 endif()
 if(INLINKS_BUILD_BENCH)
   inlinks_require_config(benchmark libbenchmark-dev)
+  # The SQLite peer of the query benchmark (bench/micro/api_bench.cc).
+  inlinks_require_pkg(SQLITE3 sqlite3 libsqlite3-dev)
 endif()

@@ -8,7 +8,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   libboost1.81-all-dev libboost-url1.81-dev libboost-json1.81-dev
   libgumbo-dev librocksdb-dev libabsl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libxml2-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libxml2-dev libsqlite3-dev wrk
   libpsl-dev publicsuffix libidn2-dev libssl-dev zlib1g-dev libbrotli-dev libmaxminddb-dev
   libtomlplusplus-dev
   ca-certificates

@@ -94,6 +94,10 @@ struct Crawler::Impl {
     std::shared_ptr<const RobotsRules> rules;
     int64_t expires_ms = 0;
     bool unavailable = false;  // 5xx or unreachable: disallow for now
+    // No server answered at all (name does not resolve, connection refused,
+    // address refused by the SSRF guard): the host's pages cannot be
+    // fetched either, so they are dropped instead of waiting for a retry.
+    bool unreachable = false;
     bool fetched_now = false;  // this call fetched it (not from the cache)
   };
   std::unordered_map<std::string, RobotsEntry> robots;
@@ -166,6 +170,8 @@ struct Crawler::Impl {
         ++counters.errors[static_cast<size_t>(r.error)];
         INLINKS_LOG(WARNING) << "robots.txt " << target->href() << ": "
                              << FetchErrorName(r.error) << ": " << r.message;
+        entry.unreachable = r.error == FetchError::kDns || r.error == FetchError::kConnect ||
+                            r.error == FetchError::kBlocked;
       } else {
         CountStatus(r.status);
         if (r.status >= 300 && r.status < 400 && !r.location.empty()) {
@@ -274,7 +280,12 @@ struct Crawler::Impl {
     int64_t host_delay = HostDelay(robots_entry);
     if (robots_entry.unavailable) {
       ++counters.robots_unavailable;
-      RetryOrDrop(lease, Now(), options.robots_error_retry_ms, host_delay);
+      if (robots_entry.unreachable) {
+        ++counters.dropped;
+        Check(frontier->Drop(lease, Now(), host_delay));
+      } else {
+        RetryOrDrop(lease, Now(), options.robots_error_retry_ms, host_delay);
+      }
       co_return;
     }
     if (!robots_entry.rules->IsAllowed(url->PathAndQuery())) {

@@ -3,7 +3,10 @@
 // test, the real indexer stores every page, and the query module must answer
 // exactly what the web's own graph says. Hostile hosts fail alone, each under
 // its own reason, while the healthy hosts are crawled completely.
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -383,6 +386,28 @@ TEST_F(CrawlTest, TlsHandshakeStallTimesOut) {
   CrawlStats stats = Crawl(o, {"https://tls-stall.test:" + std::to_string((*server)->port()) + "/"});
   EXPECT_EQ(ErrorCount(stats, FetchError::kTimeout), 1u);
   EXPECT_EQ(stats.robots_unavailable, 1u);
+}
+
+// A host nobody answers for (connection refused) does not hold a --once
+// crawl: its URLs are dropped, not retried for the robots.txt retry period.
+TEST_F(CrawlTest, UnreachableHostDoesNotHoldAOnceCrawl) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);  // nobody listens on this port now
+  std::string port = std::to_string(ntohs(a.sin_port));
+  CrawlerOptions o = LoopbackOptions();
+  o.robots_error_retry_ms = 3'600'000;  // would hold the crawl for an hour
+  CrawlStats stats =
+      Crawl(o, {"http://gone.test:" + port + "/", "http://gone.test:" + port + "/a"});
+  EXPECT_EQ(stats.robots_unavailable, 2u);
+  EXPECT_EQ(stats.dropped, 2u);
+  EXPECT_EQ(stats.retries, 0u);
+  EXPECT_EQ(stats.errors[static_cast<size_t>(FetchError::kConnect)], 1u);
 }
 
 // 429 with Retry-After: the URL is fetched again no sooner than the server
