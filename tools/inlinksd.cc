@@ -37,22 +37,30 @@ using inlinks::crawler::FetchError;
 using inlinks::crawler::FetchErrorName;
 using inlinks::crawler::kFetchErrorCount;
 
-absl::StatusOr<std::vector<std::string>> ReadSeedFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError("cannot read seed file '" + path + "'");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
+// Adds seeds in batches (one frontier write each), logging (not failing
+// on) entries that are not URLs.
+void AddSeeds(inlinks::crawler::Frontier& frontier, const std::vector<std::string>& seeds) {
+  absl::StatusOr<size_t> n = frontier.AddSeeds(seeds);
+  if (!n.ok()) {
+    INLINKS_LOG(WARNING) << "skipping seed: " << n.status().message();
+  }
 }
 
-// Adds seeds, logging (not failing on) entries that are not URLs.
-void AddSeeds(inlinks::crawler::Frontier& frontier, const std::vector<std::string>& seeds) {
-  for (const std::string& seed : seeds) {
-    absl::StatusOr<size_t> n = frontier.AddSeeds({seed});
-    if (!n.ok()) {
-      INLINKS_LOG(WARNING) << "skipping seed: " << n.status().message();
+// Streams a seed file into the frontier in batches of 10,000 lines, so a
+// file of millions of seeds never sits in memory whole.
+absl::Status AddSeedFile(inlinks::crawler::Frontier& frontier, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError("cannot read seed file '" + path + "'");
+  std::vector<std::string> batch;
+  for (std::string line; std::getline(in, line);) {
+    batch.push_back(std::move(line));
+    if (batch.size() == 10000) {
+      AddSeeds(frontier, batch);
+      batch.clear();
     }
   }
+  AddSeeds(frontier, batch);
+  return absl::OkStatus();
 }
 
 std::string ErrorSummary(const CrawlStats& s) {
@@ -231,12 +239,11 @@ int Crawl(const inlinks::tools::DaemonConfig& config) {
   }
   inlinks::crawler::Crawler& c = **crawler;
   if (!config.seeds_file.empty()) {
-    absl::StatusOr<std::vector<std::string>> seeds = ReadSeedFile(config.seeds_file);
-    if (!seeds.ok()) {
-      std::fprintf(stderr, "inlinksd: %s\n", std::string(seeds.status().message()).c_str());
+    absl::Status added = AddSeedFile(c.frontier(), config.seeds_file);
+    if (!added.ok()) {
+      std::fprintf(stderr, "inlinksd: %s\n", std::string(added.message()).c_str());
       return 2;
     }
-    AddSeeds(c.frontier(), *seeds);
   }
   AddSeeds(c.frontier(), config.seeds);
   if (c.frontier().stats().known == 0) {
@@ -271,12 +278,11 @@ int Crawl(const inlinks::tools::DaemonConfig& config) {
       if (sig == SIGUSR1) return;  // Run() returned
       if (sig == SIGHUP) {
         if (config.seeds_file.empty()) continue;
-        absl::StatusOr<std::vector<std::string>> seeds = ReadSeedFile(config.seeds_file);
-        if (!seeds.ok()) {
-          INLINKS_LOG(WARNING) << "SIGHUP: " << seeds.status().message();
+        absl::Status added = AddSeedFile(c.frontier(), config.seeds_file);
+        if (!added.ok()) {
+          INLINKS_LOG(WARNING) << "SIGHUP: " << added.message();
           continue;
         }
-        AddSeeds(c.frontier(), *seeds);
         INLINKS_LOG(INFO) << "SIGHUP: seed file reloaded";
         continue;
       }
