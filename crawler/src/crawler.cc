@@ -281,8 +281,14 @@ struct Crawler::Impl {
     if (robots_entry.unavailable) {
       ++counters.robots_unavailable;
       if (robots_entry.unreachable) {
-        ++counters.dropped;
-        Check(frontier->Drop(lease, Now(), host_delay));
+        // Nothing of the host can be fetched: drop its whole queue at once
+        // instead of spending a fetch slot on each of its URLs.
+        absl::StatusOr<size_t> dropped = frontier->DropHost(lease, Now(), host_delay);
+        if (dropped.ok()) {
+          counters.dropped += *dropped;
+        } else {
+          Fatal(dropped.status());
+        }
       } else {
         RetryOrDrop(lease, Now(), options.robots_error_retry_ms, host_delay);
       }

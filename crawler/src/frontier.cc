@@ -478,6 +478,34 @@ absl::Status Frontier::Drop(const Lease& lease, int64_t now_ms, int64_t delay_ms
   return absl::OkStatus();
 }
 
+absl::StatusOr<size_t> Frontier::DropHost(const Lease& lease, int64_t now_ms,
+                                          int64_t delay_ms) {
+  Impl& m = *impl_;
+  absl::MutexLock lock(&m.mu);
+  storage::Batch batch(m.db);
+  batch.Delete(Family::kFrontier, QueueKey(lease.host, lease.seq));
+  size_t dropped = 1;
+  auto it = m.host_ids.find(lease.host);
+  if (it != m.host_ids.end()) {
+    Impl::Host& h = m.hosts[it->second];
+    std::string prefix = QueuePrefix(h.key);
+    std::unique_ptr<storage::Iterator> scan = m.db.NewIterator(
+        Family::kFrontier, core::KeyRange{prefix, core::PrefixSuccessor(prefix)});
+    for (scan->Seek(QueueKey(h.key, h.cursor)); scan->Valid(); scan->Next()) {
+      batch.Delete(Family::kFrontier, scan->key());
+      ++dropped;
+    }
+    RETURN_IF_ERROR(scan->status());
+    RETURN_IF_ERROR(m.db.Write(batch));
+    m.queued -= h.queued;
+    h.queued = 0;
+  } else {
+    RETURN_IF_ERROR(m.db.Write(batch));
+  }
+  m.Release(lease, now_ms, delay_ms);
+  return dropped;
+}
+
 absl::StatusOr<size_t> Frontier::PromoteDue(int64_t now_ms) {
   Impl& m = *impl_;
   absl::MutexLock lock(&m.mu);

@@ -247,6 +247,28 @@ TEST_F(FrontierTest, RetryGoesToTheBackAndCountsAttempts) {
   EXPECT_EQ(again->attempts, 1);
 }
 
+TEST_F(FrontierTest, DropHostEmptiesOnlyThatHostsQueueAndSurvivesRestart) {
+  ASSERT_THAT(frontier_->AddSeeds({"dead.com/1", "dead.com/2", "dead.com/3", "live.com/1"}),
+              IsOk());
+  std::optional<Lease> l = Next(0);
+  ASSERT_TRUE(l);
+  ASSERT_EQ(l->host, "dead.com");
+  absl::StatusOr<size_t> dropped = frontier_->DropHost(*l, 0, 0);
+  ASSERT_THAT(dropped, IsOk());
+  EXPECT_EQ(*dropped, 3u);
+  EXPECT_EQ(frontier_->stats().queued, 1u);
+  Reopen();
+  std::optional<Lease> live = Next(0);
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->url, "http://live.com/1");
+  EXPECT_FALSE(Next(0));
+  // Found again later, a URL of the host is queued as usual (it is known,
+  // so only new ones).
+  absl::StatusOr<AddResult> r = frontier_->Add("http://dead.com/4", 1);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(*r, AddResult::kAdded);
+}
+
 TEST_F(FrontierTest, RecrawlScheduleBringsPagesBack) {
   FrontierOptions o;
   o.recrawl_interval_ms = 1000;

@@ -142,6 +142,12 @@ class Frontier {
   // `now_ms + delay_ms`.
   absl::Status Drop(const Lease& lease, int64_t now_ms, int64_t delay_ms);
 
+  // Gives up on the lease and on every URL still queued for its host (the
+  // host cannot be reached at all); returns how many URLs were dropped,
+  // the lease included. The host waits until `now_ms + delay_ms`; URLs
+  // found for it later are queued as usual.
+  absl::StatusOr<size_t> DropHost(const Lease& lease, int64_t now_ms, int64_t delay_ms);
+
   // Moves re-crawls due at `now_ms` into their host queues; returns how
   // many.
   absl::StatusOr<size_t> PromoteDue(int64_t now_ms);
