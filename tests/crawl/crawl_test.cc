@@ -3,9 +3,7 @@
 // test, the real indexer stores every page, and the query module must answer
 // exactly what the web's own graph says. Hostile hosts fail alone, each under
 // its own reason, while the healthy hosts are crawled completely.
-#include <netinet/in.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +26,7 @@
 #include "inlinks/storage/db.h"
 #include "inlinks/testweb/server.h"
 #include "inlinks/testweb/web.h"
+#include "tests/testing/ports.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/testdata.h"
@@ -391,15 +390,9 @@ TEST_F(CrawlTest, TlsHandshakeStallTimesOut) {
 // A host nobody answers for (connection refused) does not hold a --once
 // crawl: its URLs are dropped, not retried for the robots.txt retry period.
 TEST_F(CrawlTest, UnreachableHostDoesNotHoldAOnceCrawl) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);  // nobody listens on this port now
-  std::string port = std::to_string(ntohs(a.sin_port));
+  uint16_t free_port = testing::FreeLoopbackPort();  // nobody listens there
+  ASSERT_NE(free_port, 0);
+  std::string port = std::to_string(free_port);
   CrawlerOptions o = LoopbackOptions();
   o.robots_error_retry_ms = 3'600'000;  // would hold the crawl for an hour
   CrawlStats stats =

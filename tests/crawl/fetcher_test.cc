@@ -25,6 +25,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "inlinks/testweb/server.h"
+#include "tests/testing/ports.h"
 #include "tests/testing/status_matchers.h"
 
 namespace inlinks::crawler {
@@ -160,22 +161,10 @@ TEST(Fetcher, GuardRefusesLoopbackAfterResolution) {
   EXPECT_EQ((*server)->stats().connections, 0u);
 }
 
-// A port nobody listens on (bound, then closed).
-uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 TEST(Fetcher, ConnectionRefusedIsAConnectError) {
   std::vector<FetchResult> r =
-      Fetch(Loopback(), {"http://refused.test:" + std::to_string(FreePort()) + "/"});
+      Fetch(Loopback(),
+            {"http://refused.test:" + std::to_string(testing::FreeLoopbackPort()) + "/"});
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].error, FetchError::kConnect);
 }
@@ -193,7 +182,7 @@ class TlsTest : public ::testing::Test {
     ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl req failed";
     std::ofstream(dir_ / "page.html") << "<html><title>over tls</title>"
                                          "<a href=/x>x</a></html>";
-    port_ = FreePort();
+    port_ = testing::FreeLoopbackPort();
     pid_ = fork();
     if (pid_ == 0) {
       if (chdir(dir_.c_str()) != 0) _exit(126);

@@ -101,6 +101,21 @@ void AppendScope(const Scope& scope, std::string& b) {
   b += "}";
 }
 
+// The head every aggregate answer shares, up to its open rows array:
+// {"target":..,"scope":..,"total":..,"offset":..,"rows":[
+void AppendAggregateHead(std::string_view target, const Scope& scope, uint64_t total,
+                         uint64_t offset, std::string& body) {
+  body = "{\"target\":";
+  AppendJsonString(target, body);
+  body += ",\"scope\":";
+  AppendScope(scope, body);
+  body += ",\"total\":";
+  AppendUint(total, body);
+  body += ",\"offset\":";
+  AppendUint(offset, body);
+  body += ",\"rows\":[";
+}
+
 }  // namespace
 
 // POST /v1/seeds: one URL or host per line of the body (and any `url`
@@ -366,15 +381,7 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
         if (!page.ok() && !absl::IsOutOfRange(page.status())) {
           return NativeError(500, "internal", "internal error");
         }
-        body = "{\"target\":";
-        AppendJsonString(*target_text, body);
-        body += ",\"scope\":";
-        AppendScope(*scope, body);
-        body += ",\"total\":";
-        AppendUint(page.ok() ? page->total : 0, body);
-        body += ",\"offset\":";
-        AppendUint(offset, body);
-        body += ",\"rows\":[";
+        AppendAggregateHead(*target_text, *scope, page.ok() ? page->total : 0, offset, body);
         if (page.ok()) {
           rows_served = static_cast<int64_t>(page->domains.size());
           for (size_t i = 0; i < page->domains.size(); ++i) {
@@ -394,15 +401,7 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
         if (!page.ok() && !absl::IsOutOfRange(page.status())) {
           return NativeError(500, "internal", "internal error");
         }
-        body = "{\"target\":";
-        AppendJsonString(*target_text, body);
-        body += ",\"scope\":";
-        AppendScope(*scope, body);
-        body += ",\"total\":";
-        AppendUint(page.ok() ? page->total : 0, body);
-        body += ",\"offset\":";
-        AppendUint(offset, body);
-        body += ",\"rows\":[";
+        AppendAggregateHead(*target_text, *scope, page.ok() ? page->total : 0, offset, body);
         if (page.ok()) {
           rows_served = static_cast<int64_t>(page->anchors.size());
           for (size_t i = 0; i < page->anchors.size(); ++i) {
@@ -424,15 +423,7 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
         if (!page.ok() && !absl::IsOutOfRange(page.status())) {
           return NativeError(500, "internal", "internal error");
         }
-        body = "{\"target\":";
-        AppendJsonString(*target_text, body);
-        body += ",\"scope\":";
-        AppendScope(*scope, body);
-        body += ",\"total\":";
-        AppendUint(page.ok() ? page->total : 0, body);
-        body += ",\"offset\":";
-        AppendUint(offset, body);
-        body += ",\"rows\":[";
+        AppendAggregateHead(*target_text, *scope, page.ok() ? page->total : 0, offset, body);
         if (page.ok()) {
           rows_served = static_cast<int64_t>(page->pages.size());
           for (size_t i = 0; i < page->pages.size(); ++i) {
