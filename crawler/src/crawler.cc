@@ -101,6 +101,14 @@ struct Crawler::Impl {
     bool fetched_now = false;  // this call fetched it (not from the cache)
   };
   std::unordered_map<std::string, RobotsEntry> robots;
+  // The rules most origins share (a 4xx, an error), one copy each.
+  const std::shared_ptr<const RobotsRules> allow_all =
+      std::make_shared<RobotsRules>(RobotsRules::AllowAll());
+  const std::shared_ptr<const RobotsRules> disallow_all =
+      std::make_shared<RobotsRules>(RobotsRules::DisallowAll());
+  // Expired robots entries are swept when the cache reaches this size, which
+  // then doubles: the cache stays within ~2x its live entries.
+  size_t robots_sweep_at = 4096;
   std::unordered_map<std::string, uint32_t> ip_slots;
 
   struct Counters {
@@ -154,7 +162,7 @@ struct Crawler::Impl {
     RobotsEntry entry;
     entry.unavailable = true;
     entry.fetched_now = true;
-    entry.rules = std::make_shared<RobotsRules>(RobotsRules::DisallowAll());
+    entry.rules = disallow_all;
     absl::StatusOr<core::Url> target = core::ParseUrl(absl::StrCat(origin, "/robots.txt"));
     // RFC 9309 2.3.1.2: follow at least five consecutive redirects. (A
     // while loop without `continue` around the co_await: GCC 12 destroys
@@ -182,7 +190,7 @@ struct Crawler::Impl {
               RobotsRules::Parse(r.body, "inlinks", RobotsRules::kDefaultMaxBytes));
           entry.unavailable = false;
         } else if (r.status >= 400 && r.status < 500) {
-          entry.rules = std::make_shared<RobotsRules>(RobotsRules::AllowAll());
+          entry.rules = allow_all;
           entry.unavailable = false;
         }
         // 5xx (and 1xx/3xx without Location): unavailable.
@@ -197,8 +205,14 @@ struct Crawler::Impl {
       }
     }
     std::lock_guard lock(mu);
-    robots[origin] = entry;
-    robots[origin].fetched_now = false;
+    RobotsEntry& cached = robots[origin];
+    cached = entry;
+    cached.fetched_now = false;
+    if (robots.size() >= robots_sweep_at) {
+      int64_t now = Now();
+      std::erase_if(robots, [now](const auto& kv) { return kv.second.expires_ms <= now; });
+      robots_sweep_at = std::max<size_t>(4096, 2 * robots.size());
+    }
     co_return entry;
   }
 

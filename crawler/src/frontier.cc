@@ -18,6 +18,7 @@
 #include "inlinks/core/keys.h"
 #include "inlinks/core/status_macros.h"
 #include "inlinks/core/string_view.h"
+#include "seen_set.h"
 
 namespace inlinks::crawler {
 namespace {
@@ -174,7 +175,7 @@ struct Frontier::Impl {
   storage::Db& db;
   const FrontierOptions options;
   mutable absl::Mutex mu;
-  absl::flat_hash_set<uint64_t> seen ABSL_GUARDED_BY(mu);
+  SeenSet seen ABSL_GUARDED_BY(mu);
   absl::flat_hash_set<std::string> seed_hosts ABSL_GUARDED_BY(mu);
   absl::flat_hash_set<std::string> seed_domains ABSL_GUARDED_BY(mu);
   std::vector<Host> hosts ABSL_GUARDED_BY(mu);

@@ -282,6 +282,16 @@ class DbImpl : public Db {
     return size;
   }
 
+  MemoryUsage Memory() const override {
+    MemoryUsage m;
+    db_->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &m.memtables);
+    db_->GetAggregatedIntProperty("rocksdb.estimate-table-readers-mem", &m.table_readers);
+    // The cache is shared by every family: read it through one.
+    db_->GetIntProperty(handles_[0], "rocksdb.block-cache-usage", &m.block_cache);
+    db_->GetIntProperty(handles_[0], "rocksdb.block-cache-pinned-usage", &m.cache_pinned);
+    return m;
+  }
+
   const std::string& dir() const override { return dir_; }
 
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }

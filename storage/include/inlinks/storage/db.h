@@ -163,6 +163,15 @@ class Db {
   virtual absl::Status Flush() = 0;
   // Approximate on-disk bytes of a family.
   virtual uint64_t ApproximateSize(Family family) const = 0;
+  // RocksDB's own memory right now (memtables are also charged to the block
+  // cache when DbOptions::charge_memtables_to_cache is set).
+  struct MemoryUsage {
+    uint64_t memtables = 0;      // all column families, incl. immutable ones
+    uint64_t block_cache = 0;    // everything in the cache
+    uint64_t cache_pinned = 0;   // of which pinned (in use by readers)
+    uint64_t table_readers = 0;  // index/filter memory outside the cache
+  };
+  virtual MemoryUsage Memory() const = 0;
   virtual const std::string& dir() const = 0;
 };
 
