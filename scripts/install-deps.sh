@@ -11,6 +11,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libxml2-dev libsqlite3-dev wrk
   libpsl-dev publicsuffix libidn2-dev libssl-dev zlib1g-dev libbrotli-dev libmaxminddb-dev
   libtomlplusplus-dev
+  libmaxmind-db-writer-perl  # the tests write a tiny GeoIP database with it
+  python3-networkx  # the independent PageRank reference of tests/indexer/rank_test.cc
   ca-certificates
 )
 # Optional: a corpus of real HTML for the extractor benchmark (see BENCHMARKS.md).

@@ -20,6 +20,7 @@ expect_failure "core including crawler" core/src/keys.cc '#include "inlinks/craw
 expect_failure "crawler including query" crawler/src/extractor.cc '#include "inlinks/query/api.h"' || ok=1
 expect_failure "gumbo outside crawler/src" core/src/log.cc '#include <gumbo.h>' || ok=1
 expect_failure "rocksdb outside storage/src" core/include/inlinks/core/keys.h '#include <rocksdb/db.h>' || ok=1
+expect_failure "maxminddb in a public header" query/include/inlinks/query/geo.h '#include <maxminddb.h>' || ok=1
 expect_failure "beast in a public header" crawler/include/inlinks/crawler/extractor.h '#include <boost/beast/http.hpp>' || ok=1
 bash "$src/tests/module_deps_test.sh" "$src" || ok=1
 exit $ok

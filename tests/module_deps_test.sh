@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fails when a module includes a header of a module it may not depend on
 # (DESIGN.md's module table), or a third-party header outside the module that
-# owns it (RocksDB only in storage/src, gumbo only in crawler/src, no Beast or
-# Asio in any public header). Usage: module_deps_test.sh SOURCE_DIR
+# owns it (RocksDB only in storage/src, gumbo only in crawler/src,
+# libmaxminddb only in query/src, no Beast or Asio in any public header). Usage: module_deps_test.sh SOURCE_DIR
 set -uo pipefail
 root=${1:-$(dirname "$0")/..}
 cd "$root" || exit 2
@@ -43,6 +43,7 @@ check_private() {  # pattern owner_dir description
 }
 check_private 'rocksdb/' storage/src "RocksDB"
 check_private 'gumbo' crawler/src "gumbo"
+check_private 'maxminddb' query/src "libmaxminddb"
 hits=$(grep -rlE '#include[[:space:]]+<boost/(beast|asio)' */include 2>/dev/null || true)
 if [[ -n $hits ]]; then
   echo "FORBIDDEN: Beast/Asio in a public header: $hits"

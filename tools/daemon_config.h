@@ -25,7 +25,7 @@ struct DaemonConfig {
   std::vector<std::string> allow_nets;  // --allow-net, repeatable (crawl.fetch.guard)
   std::string serve;               // crawl: also serve the API on this address ("" = no)
   std::string listen = "127.0.0.1:8080";  // serve: the API address
-  std::string geoip;               // MaxMind database (later: geolocation)
+  std::string geoip;               // MaxMind City/Country database for the API ("" = none)
   std::string progress = "auto";   // auto | yes | no
   std::string log_level = "info";
   bool help = false;

@@ -15,9 +15,15 @@
 //       Recomputes every counter and pagination bucket from the records and
 //       reports any difference (exit 1 when the index is inconsistent).
 //
+//   inlinks rank --db DIR [--damping D] [--tolerance T] [--max-iterations N]
+//       Computes PageRank over the crawled page graph and stores it in every
+//       page record (indexer/rank.h; sr is derived from it), then prints a
+//       one-line summary. Opens the database read-write (not beside a daemon).
+//
 //   inlinks backlinks TARGET [--db DIR] [--scope auto|domain|host|url]
 //                    [--limit N] [--offset N | --cursor C] [--state live|lost|all]
 //                    [--nofollow yes|no] [--tag T] [--format table|json|xml|csv]
+//                    [--geoip FILE]
 //       Prints one page of the backlinks of TARGET with the exact total, the
 //       rows the API returns (query/backlinks.h), reading the database
 //       read-only (beside a running daemon).
@@ -27,8 +33,10 @@
 //
 // Later issues add query/admin subcommands (see README.md).
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -44,6 +52,7 @@
 #include "inlinks/crawler/warc_import.h"
 #include "inlinks/indexer/check.h"
 #include "inlinks/indexer/indexer.h"
+#include "inlinks/indexer/rank.h"
 #include "inlinks/storage/db.h"
 #include "inlinks_keys.h"
 #include "query_commands.h"
@@ -66,9 +75,14 @@ constexpr char kUsage[] =
     "      Indexes the pages of WARC files into the database in DIR.\n"
     "  check --db DIR\n"
     "      Verifies every counter and pagination bucket against the records.\n"
+    "  rank --db DIR [--damping D] [--tolerance T] [--max-iterations N]\n"
+    "      Computes PageRank over the crawled pages (sr) and stores it.\n"
+    "      --damping D          probability of following a link (default 0.85)\n"
+    "      --tolerance T        stop when the L1 change is below T (default 1e-6)\n"
+    "      --max-iterations N   stop after N iterations (default 200)\n"
     "  backlinks TARGET [--db DIR] [--scope auto|domain|host|url] [--limit N]\n"
     "            [--offset N | --cursor C] [--state live|lost|all] [--nofollow yes|no]\n"
-    "            [--tag T] [--format table|json|xml|csv]\n"
+    "            [--tag T] [--format table|json|xml|csv] [--geoip FILE]\n"
     "      Prints a page of the backlinks of TARGET with the exact total\n"
     "      (`inlinks backlinks --help` for details).\n"
     "  stats [--db DIR] [--format text|json]\n"
@@ -163,6 +177,66 @@ int Check(std::vector<std::string> args) {
               static_cast<unsigned long long>(report->errors));
   for (const std::string& m : report->messages) std::printf("  %s\n", m.c_str());
   return report->ok() ? 0 : 1;
+}
+
+// A whole-string number; false when `s` is not one.
+bool ParseDouble(const std::string& s, double& out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  out = std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size();
+}
+
+int Rank(std::vector<std::string> args) {
+  std::string dir = TakeDb(args);
+  inlinks::indexer::RankOptions options;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool ok = i + 1 < args.size();
+    if (ok && a == "--damping") {
+      ok = ParseDouble(args[++i], options.damping);
+    } else if (ok && a == "--tolerance") {
+      ok = ParseDouble(args[++i], options.tolerance);
+    } else if (ok && a == "--max-iterations") {
+      const std::string& v = args[++i];
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), options.max_iterations);
+      ok = ec == std::errc() && end == v.data() + v.size();
+    } else {
+      ok = false;
+    }
+    if (!ok) {
+      std::fprintf(stderr, "inlinks rank: bad argument '%s'\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+  }
+  if (dir.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  inlinks::storage::DbOptions db_options;
+  db_options.create_if_missing = false;
+  auto db = inlinks::storage::Db::Open(dir, db_options);
+  if (!db.ok()) {
+    std::fprintf(stderr, "inlinks rank: %s\n", db.status().ToString().c_str());
+    return 1;
+  }
+  auto stats = inlinks::indexer::RankPages(**db, options);
+  if (!stats.ok()) {
+    std::fprintf(stderr, "inlinks rank: %s\n", stats.status().ToString().c_str());
+    return 1;
+  }
+  const inlinks::indexer::RankStats& s = *stats;
+  std::printf("ranked %llu pages (%llu nodes), %llu links -> %llu edges, %llu dangling; "
+              "%d iterations, L1 delta %.2g (%s); rank %.3g..%.4g; %llu records written; "
+              "%.1f bytes/link (%.1f MB); load %.2f s, iterate %.2f s, store %.2f s\n",
+              static_cast<unsigned long long>(s.pages), static_cast<unsigned long long>(s.nodes),
+              static_cast<unsigned long long>(s.links), static_cast<unsigned long long>(s.edges),
+              static_cast<unsigned long long>(s.dangling), s.iterations, s.l1_delta,
+              s.converged ? "converged" : "NOT converged", s.min_rank, s.max_rank,
+              static_cast<unsigned long long>(s.pages_written), s.bytes_per_edge,
+              static_cast<double>(s.peak_bytes) / 1e6, s.load_seconds, s.iterate_seconds,
+              s.store_seconds);
+  return 0;
 }
 
 json::object PageToJson(const inlinks::core::Page& page) {
@@ -299,6 +373,7 @@ int main(int argc, char** argv) {
   if (command == "extract") return Extract(args);
   if (command == "import") return Import(args);
   if (command == "check") return Check(args);
+  if (command == "rank") return Rank(args);
   if (command == "backlinks") return inlinks::tools::BacklinksCommand(args);
   if (command == "stats") return inlinks::tools::StatsCommand(args);
   if (command == "keys") return RunKeysCommand(args);

@@ -18,6 +18,7 @@
 #include "inlinks/core/keys.h"
 #include "inlinks/core/records.h"
 #include "inlinks/query/backlinks.h"
+#include "inlinks/query/geo.h"
 #include "inlinks/query/writers.h"
 #include "inlinks/storage/db.h"
 #include "inlinks/storage/records.h"
@@ -47,9 +48,12 @@ constexpr char kBacklinksUsage[] =
     "  --tag T             only links of tag T: a, aimg, area, iframe, frame,\n"
     "                      canonical, redirect (scans the scope)\n"
     "  --format F          table (default), json, xml or csv\n"
+    "  --geoip FILE        MaxMind City/Country database (GeoLite2, DB-IP lite):\n"
+    "                      fills ccode, country and city from each row's ip\n"
     "  -h, --help          this help\n"
     "\n"
-    "Exit status: 0 success, 1 database error, 2 bad arguments.\n";
+    "Exit status: 0 success, 1 database error, 2 bad arguments (including an\n"
+    "unreadable --geoip file).\n";
 
 constexpr char kStatsUsage[] =
     "usage: inlinks stats [--db DIR] [--format text|json]\n"
@@ -208,7 +212,7 @@ std::string Flags(const query::BacklinkRow& r) {
 }
 
 void PrintTable(const query::Scope& scope, const query::BacklinkFilter& filter,
-                const query::BacklinkPage& page, std::string& out) {
+                const query::BacklinkPage& page, bool show_geo, std::string& out) {
   const bool show_lost = filter.state != query::LinkState::kLive;
   struct Column {
     const char* title;
@@ -218,6 +222,10 @@ void PrintTable(const query::Scope& scope, const query::BacklinkFilter& filter,
       {"#", 12},  {"SOURCE", 48}, {"TITLE", 24}, {"ANCHOR", 28},     {"TARGET", 40},
       {"TAG", 9}, {"REL", 18},    {"POS", 6},    {"FIRST SEEN", 10}, {"LAST SEEN", 10}};
   if (show_lost) columns.push_back({"LOST", 10});
+  if (show_geo) {
+    columns.push_back({"CC", 2});
+    columns.push_back({"CITY", 20});
+  }
   std::vector<std::vector<std::pair<std::string, int>>> cells;
   cells.reserve(page.rows.size());
   for (size_t i = 0; i < page.rows.size(); ++i) {
@@ -233,6 +241,10 @@ void PrintTable(const query::Scope& scope, const query::BacklinkFilter& filter,
                                   Date(r.first_seen),
                                   Date(r.last_seen)};
     if (show_lost) v.push_back(r.lost ? Date(r.lost_time) : "-");
+    if (show_geo) {
+      v.push_back(r.ccode.empty() ? "-" : r.ccode);
+      v.push_back(r.city.empty() ? "-" : r.city);
+    }
     std::vector<std::pair<std::string, int>> row;
     for (size_t c = 0; c < v.size(); ++c) row.push_back(Cell(v[c], columns[c].max));
     cells.push_back(std::move(row));
@@ -361,7 +373,7 @@ int BacklinksCommand(const std::vector<std::string>& argv) {
   constexpr const char* kCmd = "backlinks";
   std::optional<Args> args = ParseArgs(argv,
                                        {"--db", "--scope", "--limit", "--offset", "--cursor",
-                                        "--state", "--nofollow", "--tag", "--format"},
+                                        "--state", "--nofollow", "--tag", "--format", "--geoip"},
                                        kCmd, kBacklinksUsage);
   if (!args) return 2;
   if (args->help) {
@@ -418,13 +430,22 @@ int BacklinksCommand(const std::vector<std::string>& argv) {
     return BadArgument(kCmd, "--format takes table, json, xml or csv, not '" + format + "'");
   }
 
+  std::unique_ptr<query::GeoDb> geo;
+  if (args->options.count("--geoip")) {
+    absl::StatusOr<std::unique_ptr<query::GeoDb>> opened = query::GeoDb::Open(opt("--geoip", ""));
+    if (!opened.ok()) {
+      return BadArgument(kCmd, "--geoip: " + std::string(opened.status().message()));
+    }
+    geo = std::move(*opened);
+  }
+
   std::string dir = opt("--db", "data");
   absl::StatusOr<std::unique_ptr<storage::Db>> db = OpenReadOnly(dir);
   if (!db.ok()) {
     std::fprintf(stderr, "inlinks backlinks: %s\n", db.status().ToString().c_str());
     return 1;
   }
-  query::QueryEngine engine(**db);
+  query::QueryEngine engine(**db, geo.get());
   absl::StatusOr<query::BacklinkPage> page =
       has_cursor ? engine.BacklinksAfterCursor(*scope, filter, opt("--cursor", ""), *limit)
                  : engine.Backlinks(*scope, filter, *offset, *limit);
@@ -442,7 +463,7 @@ int BacklinksCommand(const std::vector<std::string>& argv) {
   }
   std::string out;
   if (format == "table") {
-    PrintTable(*scope, filter, *page, out);
+    PrintTable(*scope, filter, *page, geo != nullptr, out);
   } else if (format == "json") {
     PrintJson(target, *scope, filter, *limit, *page, out);
   } else if (format == "xml") {

@@ -83,7 +83,8 @@ absl::StatusOr<bool> Matches(const BacklinkFilter& f, std::string_view value) {
 // read (a source page often links several times into one scope).
 class Reader {
  public:
-  explicit Reader(const storage::Db& db) : db_(db), snapshot_(db.GetSnapshot()) {}
+  explicit Reader(const storage::Db& db, const GeoDb* geo = nullptr)
+      : db_(db), geo_(geo), snapshot_(db.GetSnapshot()) {}
 
   const storage::Snapshot* snapshot() const { return snapshot_.get(); }
 
@@ -120,6 +121,12 @@ class Reader {
       row.http_status = page->http_status;
       row.rank = page->rank;
       row.sr = SrFromRank(page->rank);
+      if (geo_ != nullptr) {
+        GeoInfo where = geo_->Lookup(row.ip);
+        row.ccode = std::move(where.ccode);
+        row.country = std::move(where.country);
+        row.city = std::move(where.city);
+      }
     }
     return row;
   }
@@ -159,6 +166,7 @@ class Reader {
   }
 
   const storage::Db& db_;
+  const GeoDb* geo_;  // may be null
   std::unique_ptr<storage::Snapshot> snapshot_;
   std::unordered_map<std::string, std::optional<storage::PageValue>> pages_;
 };
@@ -279,7 +287,7 @@ std::string_view LinkStateName(LinkState state) {
 absl::StatusOr<BacklinkPage> QueryEngine::Backlinks(const Scope& scope,
                                                     const BacklinkFilter& filter, uint64_t offset,
                                                     uint64_t limit) const {
-  Reader reader(db_);
+  Reader reader(db_, geo_);
   if (!filter.CountedByCounters()) {
     return ScanFiltered(reader, scope, filter, offset, nullptr, limit);
   }
@@ -323,7 +331,7 @@ absl::StatusOr<BacklinkPage> QueryEngine::BacklinksAfterCursor(const Scope& scop
       (cursor.family == kCursorLost && !StateHasLost(filter.state))) {
     return absl::InvalidArgumentError("cursor of another state filter");
   }
-  Reader reader(db_);
+  Reader reader(db_, geo_);
   if (!filter.CountedByCounters()) {
     return ScanFiltered(reader, scope, filter, 0, &cursor, limit);
   }

@@ -1,15 +1,32 @@
 // inlinksd's configuration: flags, a TOML file, flags overriding the file,
-// and a clear error naming the option for every kind of bad input.
+// and a clear error naming the option for every kind of bad input; and
+// --geoip end to end through the built daemon (INLINKS_INLINKSD).
 #include "tools/daemon_config.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "inlinks/core/url.h"
+#include "inlinks/indexer/indexer.h"
+#include "inlinks/storage/db.h"
+#include "tests/query/geo_testing.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace inlinks::tools {
 namespace {
@@ -140,6 +157,153 @@ TEST(DaemonConfig, HelpListsEveryOption) {
                            "--resolve", "--allow-net", "--config", "--recrawl-interval"}) {
     EXPECT_THAT(usage, HasSubstr(flag));
   }
+}
+
+TEST(DaemonConfig, GeoipFromFlagOrToml) {
+  absl::StatusOr<DaemonConfig> c =
+      ParseDaemonConfig({"serve", "--db", "d", "--geoip", "/data/GeoLite2-City.mmdb"});
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->geoip, "/data/GeoLite2-City.mmdb");
+  std::string path = WriteFile("cfg_geoip", "geoip = \"/data/dbip-country-lite.mmdb\"\n");
+  c = ParseDaemonConfig({"serve", "--db", "d", "--config", path});
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->geoip, "/data/dbip-country-lite.mmdb");
+  EXPECT_THAT(DaemonUsage(), HasSubstr("--geoip FILE"));
+  fs::remove(path);
+}
+
+// ---- inlinksd --geoip ----
+
+struct Daemon {
+  pid_t pid = -1;
+  std::string log;  // its stderr
+};
+
+// Starts inlinksd with `args`, stderr to `log`.
+Daemon StartDaemon(const std::vector<std::string>& args, const std::string& log) {
+  Daemon d;
+  d.log = log;
+  d.pid = fork();
+  if (d.pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 2);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(INLINKS_INLINKSD));
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(INLINKS_INLINKSD, argv.data());
+    _exit(127);
+  }
+  return d;
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Waits for the daemon to exit; its exit code, or -1 after ~10 s.
+int WaitExit(pid_t pid) {
+  for (int i = 0; i < 400; ++i) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+std::string HttpGet(uint16_t port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  std::string out;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+    std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+      char buf[65536];
+      ssize_t n;
+      while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  return out;
+}
+
+// A bad --geoip stops inlinksd at startup with a message naming the option.
+TEST(DaemonGeoip, BadFileFailsAtStartup) {
+  ::inlinks::testing::TempDir dir("inlinksd_geoip_bad");
+  fs::create_directories(dir.path());
+  std::string garbage = dir.Sub("garbage.mmdb");
+  std::ofstream(garbage) << "not a database";
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"serve", "--db", dir.Sub("db"), "--geoip", dir.Sub("missing.mmdb")},
+           {"serve", "--db", dir.Sub("db"), "--geoip", garbage},
+           {"crawl", "--db", dir.Sub("db"), "--seed", "a.test", "--serve", "127.0.0.1:0",
+            "--geoip", garbage},
+       }) {
+    Daemon d = StartDaemon(args, dir.Sub("stderr.txt"));
+    ASSERT_GT(d.pid, 0);
+    EXPECT_EQ(WaitExit(d.pid), 2) << args.back();
+    std::string err = ReadText(d.log);
+    EXPECT_THAT(err, HasSubstr("--geoip")) << err;
+    EXPECT_THAT(err, HasSubstr(args.back())) << err;
+  }
+  EXPECT_FALSE(fs::exists(dir.Sub("db")));  // failed before opening the index
+}
+
+// `inlinksd serve --geoip` answers rows located from the source page's ip.
+TEST(DaemonGeoip, ServeLocatesRows) {
+  const query::testing::GeoTestDbs& dbs = query::testing::TestGeoDbs();
+  ASSERT_TRUE(dbs.error.empty()) << dbs.error;
+  ::inlinks::testing::TempDir dir("inlinksd_geoip");
+  fs::create_directories(dir.path());
+  const std::string db_dir = dir.Sub("db");
+  {
+    std::unique_ptr<storage::Db> db = storage::Db::Open(db_dir).value();
+    std::unique_ptr<indexer::Indexer> idx = indexer::Indexer::Create(*db).value();
+    core::Page page;
+    page.url = core::ParseUrl("http://berlin.example.org/").value().href();
+    core::Link link;
+    link.target = core::ParseUrl("https://geo.test/a").value().href();
+    link.position = 1;
+    page.links = {link};
+    page.total_links = page.external_links = 1;
+    core::FetchFacts facts;
+    facts.http_status = 200;
+    facts.fetch_time_unix = 1000;
+    facts.ip = "127.0.0.1";
+    ASSERT_THAT(idx->Index(page, facts), IsOk());
+  }
+  Daemon d = StartDaemon({"serve", "--db", db_dir, "--listen", "127.0.0.1:0", "--geoip",
+                          dbs.city, "--log-level", "warning"},
+                         dir.Sub("stderr.txt"));
+  ASSERT_GT(d.pid, 0);
+  // "inlinksd: serving the API on http://127.0.0.1:PORT/ (API key: KEY)"
+  uint16_t port = 0;
+  std::string key, err;
+  for (int i = 0; i < 400 && port == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    err = ReadText(d.log);
+    size_t at = err.find("http://127.0.0.1:");
+    size_t k = err.find("API key: ");
+    if (at != std::string::npos && k != std::string::npos &&
+        err.find(')', k) != std::string::npos) {
+      port = static_cast<uint16_t>(std::stoi(err.substr(at + 17)));
+      key = err.substr(k + 9, err.find(')', k) - k - 9);
+    }
+  }
+  std::string response;
+  if (port != 0) response = HttpGet(port, "/v1/backlinks?target=geo.test&key=" + key);
+  kill(d.pid, SIGTERM);
+  EXPECT_EQ(WaitExit(d.pid), 0);
+  ASSERT_NE(port, 0) << err;
+  EXPECT_THAT(response, HasSubstr("HTTP/1.1 200"));
+  EXPECT_THAT(response, HasSubstr("\"ip\":\"127.0.0.1\""));
+  EXPECT_THAT(response, HasSubstr("\"ccode\":\"DE\",\"country\":\"Germany\",\"city\":\"Berlin\""));
 }
 
 }  // namespace

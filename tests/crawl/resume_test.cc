@@ -311,6 +311,10 @@ TEST(Serve, CrawlServesTheApiAndCrawlerMetrics) {
   EXPECT_NE(metrics.find("HTTP/1.1 200"), std::string::npos);
   EXPECT_NE(metrics.find("inlinks_crawl_errors_total{reason=\"timeout\"}"), std::string::npos);
   EXPECT_NE(metrics.find("inlinks_crawl_queue_urls"), std::string::npos);
+  // Memory gauges: a running daemon has a non-zero RSS.
+  EXPECT_NE(metrics.find("process_resident_memory_bytes "), std::string::npos);
+  EXPECT_EQ(metrics.find("process_resident_memory_bytes 0\n"), std::string::npos);
+  EXPECT_NE(metrics.find("inlinks_rocksdb_block_cache_bytes "), std::string::npos);
   EXPECT_EQ(metrics.find("inlinks_crawl_pages_indexed_total 0\n"), std::string::npos);
   std::string api = HttpCall(port, "GET", "/api/links/getBacklinks/" + key + "/" +
                                       (*server)->web()->DomainOf(0) + "/json/1/0");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/query/geo_testing.h"
 #include "tests/query/query_testing.h"
 
 namespace inlinks::query {
@@ -230,6 +231,46 @@ TEST_F(CliTest, BadArgumentsExitTwo) {
   }
   CliRun missing = Cli({"backlinks", "example.com", "--db", db + "/nope"});
   EXPECT_EQ(missing.exit_code, 1);
+}
+
+TEST_F(CliTest, GeoIpFillsTheLocation) {
+  const testing::GeoTestDbs& dbs = testing::TestGeoDbs();
+  ASSERT_TRUE(dbs.error.empty()) << dbs.error;
+  idx_.Index(MakePage("https://local.example.net/", {L("https://geo.example.com/x", "geo")}),
+             At(1700000400, 200, "127.0.0.1"));
+  CliRun r = Cli({"backlinks", "geo.example.com", "--db", idx_.dir(), "--format", "json",
+                  "--geoip", dbs.city});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(r.out, ec);
+  ASSERT_FALSE(ec) << r.out;
+  const auto& row = v.as_object().at("rows").as_array().at(0).as_object();
+  EXPECT_EQ(row.at("ip").as_string(), "127.0.0.1");
+  EXPECT_EQ(row.at("ccode").as_string(), "DE");
+  EXPECT_EQ(row.at("country").as_string(), "Germany");
+  EXPECT_EQ(row.at("city").as_string(), "Berlin");
+
+  r = Cli({"backlinks", "geo.example.com", "--db", idx_.dir(), "--geoip", dbs.country});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("CC"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("DE"), std::string::npos) << r.out;
+
+  // Without --geoip the fields stay empty.
+  r = Cli({"backlinks", "geo.example.com", "--db", idx_.dir(), "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find(",127.0.0.1,"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Germany"), std::string::npos) << r.out;
+
+  // A missing or broken database is a bad argument, named on stderr.
+  r = Cli({"backlinks", "geo.example.com", "--db", idx_.dir(), "--geoip", idx_.dir() + "/nope"},
+          /*with_stderr=*/true);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--geoip"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("no such file"), std::string::npos) << r.out;
+  r = Cli({"backlinks", "geo.example.com", "--db", idx_.dir(), "--geoip", idx_.dir() + "/CURRENT"},
+          /*with_stderr=*/true);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("not a readable MaxMind DB file"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, Help) {

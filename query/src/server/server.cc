@@ -84,7 +84,7 @@ struct Server::Impl {
   Impl(storage::Db& db_in, ServerOptions options_in)
       : db(db_in),
         options(std::move(options_in)),
-        engine(db_in),
+        engine(db_in, options.geo),
         keys(db_in),
         router(engine, keys, metrics, server::RouterOptions{options.token_ttl, options.extra_metrics, options.add_seeds}) {}
 

@@ -24,8 +24,9 @@
 // has the table.
 //
 // Thread safety: QueryEngine is immutable after construction and thread-safe
-// (any number of threads may query one engine); it borrows the Db, which must
-// outlive it. ResolveScope and the free functions are pure.
+// (any number of threads may query one engine); it borrows the Db (and the
+// GeoDb, if any), which must outlive it. ResolveScope and the free functions
+// are pure.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +39,7 @@
 #include "absl/status/statusor.h"
 #include "inlinks/core/keys.h"
 #include "inlinks/core/records.h"
+#include "inlinks/query/geo.h"
 #include "inlinks/storage/db.h"
 #include "inlinks/storage/records.h"
 
@@ -127,9 +129,11 @@ struct BacklinkRow {
   int http_status = 0;    // the source page's last HTTP status
   double rank = 0;        // raw PageRank of the source page; 0 until ranked
   double sr = 0;          // [sr] SrFromRank(rank): 0..10, one decimal
-  std::string ccode;      // [ccode] ISO 3166 alpha-2; empty until geo lands
-  std::string country;    // [country] English name; empty for now
-  std::string city;       // [city] empty for now
+  // Location of `ip` from the engine's GeoDb (geo.h); all empty without one
+  // or for an address the database does not cover.
+  std::string ccode;    // [ccode] ISO 3166 alpha-2, upper case
+  std::string country;  // [country] English name
+  std::string city;     // [city] English name; empty with a Country database
   // The row's reverse-index key (target URL key | source href | 0 |
   // occurrence); its identity in the order above.
   std::string key;
@@ -231,8 +235,9 @@ struct ReferringDomainPage {
 
 class QueryEngine {
  public:
-  // Borrows `db`, which must outlive the engine (it may be read-only).
-  explicit QueryEngine(const storage::Db& db) : db_(db) {}
+  // Borrows `db`, which must outlive the engine (it may be read-only), and
+  // `geo` (nullptr: rows get no ccode/country/city), which must too.
+  explicit QueryEngine(const storage::Db& db, const GeoDb* geo = nullptr) : db_(db), geo_(geo) {}
 
   // Rows [offset, offset + limit) of `scope` under `filter`, with the exact
   // total. limit 0 returns only the total. Unfiltered (state only): the total
@@ -285,6 +290,7 @@ class QueryEngine {
 
  private:
   const storage::Db& db_;
+  const GeoDb* geo_;
 };
 
 }  // namespace inlinks::query

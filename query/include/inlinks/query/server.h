@@ -37,6 +37,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "inlinks/query/geo.h"
 #include "inlinks/query/keys.h"
 #include "inlinks/storage/db.h"
 
@@ -59,6 +60,10 @@ struct ServerOptions {
   // Stop(): in-flight requests get this long to finish before their
   // connections are closed anyway.
   std::chrono::milliseconds shutdown_grace{10'000};
+
+  // Geolocation of the rows' ip (ccode/country/city; geo.h). Borrowed: must
+  // outlive the server. nullptr: those fields stay empty.
+  const GeoDb* geo = nullptr;
 
   // Lifetime of bearer tokens from POST /v3/token (expires_in).
   std::chrono::seconds token_ttl{3600};
