@@ -156,6 +156,13 @@ absl::StatusOr<std::unique_ptr<Iterator>> SeekToRowAt(const Db& db, const core::
                                                       uint64_t* rows_scanned) {
   uint64_t scanned = 0;
   auto links = db.NewIterator(Family::kLinks, scope, snapshot);
+  if (n == 0) {
+    // The first row needs no directory (a first page is the common query).
+    links->SeekToFirst();
+    if (rows_scanned) *rows_scanned = 0;
+    RETURN_IF_ERROR(links->status());
+    return links;
+  }
   // Steps `links` (already positioned) forward `k` rows.
   auto step = [&](uint64_t k) {
     for (uint64_t i = 0; i < k && links->Valid(); ++i) {

@@ -16,6 +16,9 @@
 #include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <array>
 #include <span>
 #include <vector>
@@ -115,10 +118,18 @@ class CounterAddOperator : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "inlinks.CounterAdd"; }
 };
 
-struct RocksSnapshot : Snapshot {
-  RocksSnapshot(rocksdb::DB* db, const rocksdb::Snapshot* s) : db(db), snap(s) {}
-  ~RocksSnapshot() override { db->ReleaseSnapshot(snap); }
+// One RocksDB snapshot, released when its last user is done with it.
+struct SharedSnapshot {
+  SharedSnapshot(rocksdb::DB* db, const rocksdb::Snapshot* s) : db(db), snap(s) {}
+  ~SharedSnapshot() { db->ReleaseSnapshot(snap); }
   rocksdb::DB* db;
+  const rocksdb::Snapshot* snap;
+};
+
+struct RocksSnapshot : Snapshot {
+  explicit RocksSnapshot(std::shared_ptr<const SharedSnapshot> s)
+      : shared(std::move(s)), snap(shared->snap) {}
+  std::shared_ptr<const SharedSnapshot> shared;
   const rocksdb::Snapshot* snap;
 };
 
@@ -198,6 +209,7 @@ class DbImpl : public Db {
   static absl::StatusOr<std::unique_ptr<Db>> Open(const std::string& dir,
                                                   const DbOptions& options);
   ~DbImpl() override {
+    cached_snapshot_.reset();
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_.reset();
   }
@@ -208,7 +220,16 @@ class DbImpl : public Db {
     }
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync_writes;
-    return FromRocks(db_->Write(wo, &batch.rep_->wb), "write");
+    absl::Status written = FromRocks(db_->Write(wo, &batch.rep_->wb), "write");
+    if (snapshot_cached_.load(std::memory_order_relaxed)) {
+      // The cached snapshot no longer shows the latest state: stop handing
+      // it out (its readers keep it until they are done).
+      std::shared_ptr<const SharedSnapshot> old;
+      std::lock_guard<std::mutex> lock(snapshot_mu_);
+      old.swap(cached_snapshot_);
+      snapshot_cached_ = false;
+    }
+    return written;
   }
 
   absl::StatusOr<std::optional<std::string>> Get(Family family, std::string_view key,
@@ -221,6 +242,27 @@ class DbImpl : public Db {
     if (s.IsNotFound()) return std::nullopt;
     if (!s.ok()) return FromRocks(s, "get");
     return value;
+  }
+
+  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      Family family, const std::vector<std::string_view>& keys,
+      const Snapshot* snapshot) const override {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = Unwrap(snapshot);
+    std::vector<rocksdb::Slice> slices;
+    slices.reserve(keys.size());
+    for (std::string_view k : keys) slices.emplace_back(k.data(), k.size());
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->MultiGet(ro, handles_[static_cast<int>(family)], keys.size(), slices.data(),
+                  values.data(), statuses.data());
+    std::vector<std::optional<std::string>> out(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      if (!statuses[i].ok()) return FromRocks(statuses[i], "multiget");
+      out[i].emplace(values[i].data(), values[i].size());
+    }
+    return out;
   }
 
   absl::StatusOr<int64_t> GetCounter(std::string_view key,
@@ -260,7 +302,16 @@ class DbImpl : public Db {
   }
 
   std::unique_ptr<Snapshot> GetSnapshot() const override {
-    return std::make_unique<RocksSnapshot>(db_.get(), db_->GetSnapshot());
+    // Taking and releasing a RocksDB snapshot locks the database mutex (and
+    // a release walks every column family): readers that ask while nothing
+    // was written since share one. Same sequence number, same view.
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    if (cached_snapshot_ == nullptr ||
+        cached_snapshot_->snap->GetSequenceNumber() != db_->GetLatestSequenceNumber()) {
+      cached_snapshot_ = std::make_shared<const SharedSnapshot>(db_.get(), db_->GetSnapshot());
+      snapshot_cached_ = true;
+    }
+    return std::make_unique<RocksSnapshot>(cached_snapshot_);
   }
 
   std::unique_ptr<Iterator> NewIterator(Family family, const core::KeyRange& range,
@@ -301,6 +352,10 @@ class DbImpl : public Db {
   DbOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  // The snapshot GetSnapshot() shares until the next write.
+  mutable std::mutex snapshot_mu_;
+  mutable std::shared_ptr<const SharedSnapshot> cached_snapshot_;
+  mutable std::atomic<bool> snapshot_cached_{false};
 };
 
 absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,

@@ -164,5 +164,42 @@ TEST_F(KeysTest, DefaultKeyIsCreatedOnceAndKeptPrivate) {
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
+// Charges are kept in memory and written in batches: the store itself
+// always answers the charged balance, and the balance reaches the database
+// on Flush() and when the store is destroyed, so a new store (a restart)
+// sees every charge.
+TEST_F(KeysTest, ChargedBalancesAreWrittenInBatchesAndOnClose) {
+  ASSERT_OK_AND_ASSIGN(IssuedKey k, store_->Add({.id = "bob", .credits = 1000}));
+  for (int i = 0; i < 30; ++i) ASSERT_OK(store_->Charge("bob", 100).status());  // 10 each
+  ASSERT_OK_AND_ASSIGN(ApiKey now, store_->Get("bob"));
+  EXPECT_EQ(now.credits, 700);
+  EXPECT_EQ(now.calls, 30);
+  ASSERT_OK_AND_ASSIGN(std::vector<ApiKey> listed, store_->List());
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].credits, 700);
+
+  ASSERT_OK(store_->Flush());
+  {
+    KeyStore reader(*db_);
+    ASSERT_OK_AND_ASSIGN(ApiKey stored, reader.Get("bob"));
+    EXPECT_EQ(stored.credits, 700);
+  }
+  ASSERT_OK(store_->Charge("bob", 50).status());  // 5 more, not yet flushed
+  store_.reset();                                 // "shutdown"
+  KeyStore restarted(*db_);
+  ASSERT_OK_AND_ASSIGN(ApiKey after, restarted.Get("bob"));
+  EXPECT_EQ(after.credits, 695);
+  EXPECT_EQ(after.credits_used, 305);
+  EXPECT_EQ(after.rows_served, 3050);
+  // Credit and revoke write through at once, with the charges before them.
+  ASSERT_OK(restarted.Charge("bob", 10).status());
+  ASSERT_OK_AND_ASSIGN(int64_t balance, restarted.Credit("bob", 6));
+  EXPECT_EQ(balance, 700);
+  KeyStore other(*db_);
+  ASSERT_OK_AND_ASSIGN(ApiKey seen, other.Get("bob"));
+  EXPECT_EQ(seen.credits, 700);
+  EXPECT_EQ(seen.calls, 32);
+}
+
 }  // namespace
 }  // namespace inlinks::query

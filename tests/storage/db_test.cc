@@ -325,6 +325,33 @@ TEST_F(DbTest, WriteIsAllOrNothingForConcurrentReaders) {
   EXPECT_GT(checks.load(), 0);
 }
 
+// Snapshots taken with no write in between share one RocksDB snapshot; one
+// taken after a write sees it while the earlier ones still do not, and every
+// view outlives the others being released.
+TEST_F(DbTest, SnapshotsBetweenWritesShareAViewAndLaterOnesSeeNewWrites) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
+  auto put = [&](std::string_view value) {
+    Batch b(*db);
+    b.Put(Family::kLinks, "k", value);
+    return db->Write(b);
+  };
+  ASSERT_OK(put("1"));
+  std::unique_ptr<Snapshot> first = db->GetSnapshot();
+  std::unique_ptr<Snapshot> second = db->GetSnapshot();
+  ASSERT_OK(put("2"));
+  std::unique_ptr<Snapshot> third = db->GetSnapshot();
+  ASSERT_OK(put("3"));
+  first.reset();
+  EXPECT_EQ(db->Get(Family::kLinks, "k", second.get()).value(), "1");
+  EXPECT_EQ(db->Get(Family::kLinks, "k", third.get()).value(), "2");
+  second.reset();
+  std::unique_ptr<Snapshot> fourth = db->GetSnapshot();
+  EXPECT_EQ(db->Get(Family::kLinks, "k", fourth.get()).value(), "3");
+  EXPECT_EQ(db->Get(Family::kLinks, "k", third.get()).value(), "2");
+  ASSERT_OK(db->Flush());
+  EXPECT_EQ(db->Get(Family::kLinks, "k", third.get()).value(), "2");
+}
+
 TEST_F(DbTest, SnapshotIsolatesLaterWrites) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
   {

@@ -2,7 +2,8 @@
 //
 // Owns: the KeyStore of inlinks/query/keys.h: key records in Family::kMeta
 // under "apikey/" + id, salted SHA-256 secrets (OpenSSL EVP), atomic credit
-// charging, in-memory bearer tokens, and the default local key.
+// charging against a cache of the records (balances written in batches),
+// in-memory bearer tokens, and the default local key.
 //
 // Record (version 1), value of "apikey/<id>":
 //   0x01 | salt:str | sha256:str | functions:str (comma-separated) |
@@ -26,6 +27,7 @@
 #include <sstream>
 
 #include "inlinks/core/coding.h"
+#include "inlinks/core/log.h"
 #include "inlinks/core/status_macros.h"
 
 namespace inlinks::query {
@@ -184,22 +186,64 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitKeyString(std::string_v
 }
 
 KeyStore::KeyStore(storage::Db& db, std::function<int64_t()> clock)
-    : db_(db), clock_(std::move(clock)) {
+    : db_(db), clock_(std::move(clock)), last_flush_(std::chrono::steady_clock::now()) {
   if (!clock_) clock_ = [] { return static_cast<int64_t>(std::time(nullptr)); };
+}
+
+KeyStore::~KeyStore() {
+  absl::Status flushed = Flush();
+  if (!flushed.ok()) {
+    INLINKS_LOG(ERROR) << "API key balances not saved: " << flushed;
+  }
+}
+
+absl::StatusOr<KeyStore::Record*> KeyStore::LoadLocked(std::string_view id) const {
+  if (auto it = records_.find(id); it != records_.end()) return &it->second;
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   db_.Get(storage::Family::kMeta, RecordKey(id)));
+  if (!value) return absl::NotFoundError("no API key " + std::string(id));
+  Record r;
+  ASSIGN_OR_RETURN(r.key, DecodeRecord(id, *value, &r.salt, &r.hash));
+  return &records_.insert_or_assign(std::string(id), std::move(r)).first->second;
 }
 
 absl::StatusOr<ApiKey> KeyStore::Load(std::string_view id, std::string* salt,
                                       std::string* hash) const {
-  ASSIGN_OR_RETURN(std::optional<std::string> value,
-                   db_.Get(storage::Family::kMeta, RecordKey(id)));
-  if (!value) return absl::NotFoundError("no API key " + std::string(id));
-  return DecodeRecord(id, *value, salt, hash);
+  std::lock_guard<std::mutex> lock(write_mu_);
+  ASSIGN_OR_RETURN(const Record* r, LoadLocked(id));
+  if (salt != nullptr) *salt = r->salt;
+  if (hash != nullptr) *hash = r->hash;
+  return r->key;
+}
+
+absl::Status KeyStore::WriteLocked(const Record* also) {
+  storage::Batch batch(db_);
+  for (const std::string& id : dirty_) {
+    if (also != nullptr && id == also->key.id) continue;  // `also` is newer
+    const Record& r = records_.at(id);
+    batch.Put(storage::Family::kMeta, RecordKey(id), EncodeRecord(r.key, r.salt, r.hash));
+  }
+  if (also != nullptr) {
+    batch.Put(storage::Family::kMeta, RecordKey(also->key.id),
+              EncodeRecord(also->key, also->salt, also->hash));
+  }
+  RETURN_IF_ERROR(db_.Write(batch));
+  dirty_.clear();
+  last_flush_ = std::chrono::steady_clock::now();
+  return absl::OkStatus();
 }
 
 absl::Status KeyStore::Store(const ApiKey& key, std::string_view salt, std::string_view hash) {
-  storage::Batch batch(db_);
-  batch.Put(storage::Family::kMeta, RecordKey(key.id), EncodeRecord(key, salt, hash));
-  return db_.Write(batch);
+  Record r{key, std::string(salt), std::string(hash)};
+  RETURN_IF_ERROR(WriteLocked(&r));
+  records_.insert_or_assign(key.id, std::move(r));
+  return absl::OkStatus();
+}
+
+absl::Status KeyStore::Flush() {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  if (dirty_.empty()) return absl::OkStatus();
+  return WriteLocked(nullptr);
 }
 
 absl::StatusOr<IssuedKey> KeyStore::Add(const NewKeyOptions& options) {
@@ -229,9 +273,9 @@ absl::StatusOr<IssuedKey> KeyStore::Add(const NewKeyOptions& options) {
   if (hash.empty()) return absl::InternalError("SHA-256 failed");
 
   std::lock_guard<std::mutex> lock(write_mu_);
-  ASSIGN_OR_RETURN(std::optional<std::string> existing,
-                   db_.Get(storage::Family::kMeta, RecordKey(out.key.id)));
-  if (existing) return absl::AlreadyExistsError("API key " + out.key.id + " exists");
+  auto existing = LoadLocked(out.key.id);
+  if (existing.ok()) return absl::AlreadyExistsError("API key " + out.key.id + " exists");
+  if (!absl::IsNotFound(existing.status())) return existing.status();
   RETURN_IF_ERROR(Store(out.key, salt, hash));
   return out;
 }
@@ -243,7 +287,8 @@ absl::StatusOr<IssuedKey> KeyStore::Rotate(std::string_view id) {
   std::string hash = HashSecret(salt, out.secret);
   if (hash.empty()) return absl::InternalError("SHA-256 failed");
   std::lock_guard<std::mutex> lock(write_mu_);
-  ASSIGN_OR_RETURN(out.key, Load(id, nullptr, nullptr));
+  ASSIGN_OR_RETURN(const Record* r, LoadLocked(id));
+  out.key = r->key;
   RETURN_IF_ERROR(Store(out.key, salt, hash));
   return out;
 }
@@ -252,9 +297,15 @@ absl::StatusOr<std::vector<ApiKey>> KeyStore::List() const {
   core::KeyRange range{std::string(kKeyPrefix), core::PrefixSuccessor(kKeyPrefix)};
   auto it = db_.NewIterator(storage::Family::kMeta, range);
   std::vector<ApiKey> out;
+  std::lock_guard<std::mutex> lock(write_mu_);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view key = it->key();
     key.remove_prefix(kKeyPrefix.size());
+    // The cached record is newer (balances are written in batches).
+    if (auto cached = records_.find(key); cached != records_.end()) {
+      out.push_back(cached->second.key);
+      continue;
+    }
     ASSIGN_OR_RETURN(ApiKey k, DecodeRecord(key, it->value(), nullptr, nullptr));
     out.push_back(std::move(k));
   }
@@ -270,10 +321,10 @@ absl::StatusOr<ApiKey> KeyStore::Get(std::string_view id) const {
 absl::Status KeyStore::Revoke(std::string_view id) {
   if (!ValidId(id)) return absl::NotFoundError("no API key " + std::string(id));
   std::lock_guard<std::mutex> lock(write_mu_);
-  std::string salt, hash;
-  ASSIGN_OR_RETURN(ApiKey k, Load(id, &salt, &hash));
+  ASSIGN_OR_RETURN(const Record* r, LoadLocked(id));
+  ApiKey k = r->key;
   k.revoked = true;
-  RETURN_IF_ERROR(Store(k, salt, hash));
+  RETURN_IF_ERROR(Store(k, r->salt, r->hash));
   // Tokens of a revoked key die with it (AuthenticateToken reloads the key).
   return absl::OkStatus();
 }
@@ -281,10 +332,10 @@ absl::Status KeyStore::Revoke(std::string_view id) {
 absl::StatusOr<int64_t> KeyStore::Credit(std::string_view id, int64_t delta) {
   if (!ValidId(id)) return absl::NotFoundError("no API key " + std::string(id));
   std::lock_guard<std::mutex> lock(write_mu_);
-  std::string salt, hash;
-  ASSIGN_OR_RETURN(ApiKey k, Load(id, &salt, &hash));
+  ASSIGN_OR_RETURN(const Record* r, LoadLocked(id));
+  ApiKey k = r->key;
   k.credits = std::max<int64_t>(0, SaturatingAdd(k.credits, delta));
-  RETURN_IF_ERROR(Store(k, salt, hash));
+  RETURN_IF_ERROR(Store(k, r->salt, r->hash));
   return k.credits;
 }
 
@@ -292,10 +343,10 @@ absl::Status KeyStore::SetPrice(std::string_view id, int64_t price_per_100_rows)
   if (price_per_100_rows < 0) return absl::InvalidArgumentError("price must be >= 0");
   if (!ValidId(id)) return absl::NotFoundError("no API key " + std::string(id));
   std::lock_guard<std::mutex> lock(write_mu_);
-  std::string salt, hash;
-  ASSIGN_OR_RETURN(ApiKey k, Load(id, &salt, &hash));
+  ASSIGN_OR_RETURN(const Record* r, LoadLocked(id));
+  ApiKey k = r->key;
   k.price_per_100_rows = price_per_100_rows;
-  return Store(k, salt, hash);
+  return Store(k, r->salt, r->hash);
 }
 
 absl::StatusOr<ApiKey> KeyStore::Authenticate(std::string_view id,
@@ -323,25 +374,31 @@ absl::StatusOr<ApiKey> KeyStore::AuthenticateKeyString(std::string_view key) con
 
 absl::StatusOr<ChargeResult> KeyStore::Charge(std::string_view id, int64_t rows) {
   std::lock_guard<std::mutex> lock(write_mu_);
-  std::string salt, hash;
-  auto k = Load(id, &salt, &hash);
-  if (!k.ok()) {
-    if (absl::IsNotFound(k.status())) return absl::UnauthenticatedError("unknown key");
-    return k.status();
+  auto r = LoadLocked(id);
+  if (!r.ok()) {
+    if (absl::IsNotFound(r.status())) return absl::UnauthenticatedError("unknown key");
+    return r.status();
   }
-  if (k->revoked) return absl::UnauthenticatedError("unknown key");
-  int64_t cost = CostOfRows(rows, k->price_per_100_rows);
-  if (cost > k->credits) {
+  ApiKey& k = (*r)->key;
+  if (k.revoked) return absl::UnauthenticatedError("unknown key");
+  int64_t cost = CostOfRows(rows, k.price_per_100_rows);
+  if (cost > k.credits) {
     return absl::ResourceExhaustedError("insufficient credits");
   }
   ChargeResult result;
   result.charged = cost;
-  k->credits -= cost;
-  k->credits_used = SaturatingAdd(k->credits_used, cost);
-  k->rows_served = SaturatingAdd(k->rows_served, std::max<int64_t>(rows, 0));
-  k->calls = SaturatingAdd(k->calls, 1);
-  result.balance = k->credits;
-  RETURN_IF_ERROR(Store(*k, salt, hash));
+  k.credits -= cost;
+  k.credits_used = SaturatingAdd(k.credits_used, cost);
+  k.rows_served = SaturatingAdd(k.rows_served, std::max<int64_t>(rows, 0));
+  k.calls = SaturatingAdd(k.calls, 1);
+  result.balance = k.credits;
+  dirty_.insert(k.id);
+  if (std::chrono::steady_clock::now() - last_flush_ >= kBalanceWriteInterval) {
+    // The charge stands in memory either way; a failed write is retried
+    // with the next batch.
+    absl::Status written = WriteLocked(nullptr);
+    if (!written.ok()) INLINKS_LOG(WARNING) << "API key balances not saved yet: " << written;
+  }
   return result;
 }
 

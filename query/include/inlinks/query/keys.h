@@ -30,6 +30,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,6 +101,10 @@ class KeyStore {
  public:
   // `db` must outlive the store. `clock` returns unix seconds (tests inject).
   explicit KeyStore(storage::Db& db, std::function<int64_t()> clock = nullptr);
+  // Writes the balances charged since the last write (see Charge).
+  ~KeyStore();
+  KeyStore(const KeyStore&) = delete;
+  KeyStore& operator=(const KeyStore&) = delete;
 
   // Creates a key. Errors: kInvalidArgument (bad id, negative credits or
   // price), kAlreadyExists (id taken), storage errors.
@@ -130,7 +135,15 @@ class KeyStore {
   // Errors: kResourceExhausted when the balance does not cover it (nothing
   // charged), kUnauthenticated when the key vanished or was revoked,
   // storage errors.
+  // The store keeps the key records it has read in memory (this process is
+  // the database's only writer) and writes charged balances in batches, at
+  // most kBalanceWriteInterval after a charge, on Flush() and when the store
+  // is destroyed: a crash can forget the charges of that last interval
+  // (never charge twice, never let a balance go negative).
   absl::StatusOr<ChargeResult> Charge(std::string_view id, int64_t rows);
+  static constexpr std::chrono::milliseconds kBalanceWriteInterval{50};
+  // Writes the balances charged since the last write. Errors: storage errors.
+  absl::Status Flush();
 
   // ---- Bearer tokens (URL dialect), in memory only ----
   // A new random token bound to `id`, valid for `ttl`.
@@ -142,13 +155,28 @@ class KeyStore {
  private:
   absl::StatusOr<ApiKey> Load(std::string_view id, std::string* salt,
                               std::string* hash) const;
-  absl::Status Store(const ApiKey& key, std::string_view salt, std::string_view hash);
+  struct Record {
+    ApiKey key;
+    std::string salt;
+    std::string hash;
+  };
+  // The cached record of `id`, read from the database on a miss.
+  absl::StatusOr<Record*> LoadLocked(std::string_view id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Writes the dirty records and `also` (may be null) in one batch.
+  absl::Status WriteLocked(const Record* also) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Writes `key` (with the dirty records) and caches it.
+  absl::Status Store(const ApiKey& key, std::string_view salt, std::string_view hash)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   storage::Db& db_;
   std::function<int64_t()> clock_;
   // Serializes every read-modify-write of a key record (Charge, Credit,
   // Revoke, Add): one writer process, so this makes them atomic.
   mutable std::mutex write_mu_;
+  mutable std::map<std::string, Record, std::less<>> records_ ABSL_GUARDED_BY(write_mu_);
+  std::set<std::string, std::less<>> dirty_ ABSL_GUARDED_BY(write_mu_);  // charged, not written
+  std::chrono::steady_clock::time_point last_flush_ ABSL_GUARDED_BY(write_mu_);
   struct TokenEntry {
     std::string key_id;
     std::chrono::steady_clock::time_point expires;

@@ -146,6 +146,11 @@ class Db {
   // The value at `key`, nullopt when absent. Reads `snapshot` when given.
   virtual absl::StatusOr<std::optional<std::string>> Get(
       Family family, std::string_view key, const Snapshot* snapshot = nullptr) const = 0;
+  // Get of many keys of one family at once (one batched lookup; cheaper than
+  // a Get per key): values in the order of `keys`, nullopt when absent.
+  virtual absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      Family family, const std::vector<std::string_view>& keys,
+      const Snapshot* snapshot = nullptr) const = 0;
   // The counter at `key` (its first field; 0 when absent).
   virtual absl::StatusOr<int64_t> GetCounter(std::string_view key,
                                              const Snapshot* snapshot = nullptr) const = 0;
