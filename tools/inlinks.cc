@@ -31,6 +31,13 @@
 //   inlinks stats [--db DIR] [--format text|json]
 //       Live and lost link records, pages, target domains, size on disk.
 //
+//   inlinks trend TARGET [--db DIR] [--scope K] [--from D] [--to D] [--format F]
+//   inlinks new|lost TARGET [--db DIR] [--scope K] [--from D] [--to D] [--limit N]
+//                   [--offset N] [--format F]
+//       The daily trend of live backlinks and referring domains, and the
+//       backlinks first seen / lost within a window of UTC days
+//       (query/history.h), read-only.
+//
 // Later issues add query/admin subcommands (see README.md).
 #include <algorithm>
 #include <charconv>
@@ -87,6 +94,10 @@ constexpr char kUsage[] =
     "      (`inlinks backlinks --help` for details).\n"
     "  stats [--db DIR] [--format text|json]\n"
     "      Link records (live, lost), pages, target domains and size on disk.\n"
+    "  trend TARGET [--db DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] ...\n"
+    "      Live backlinks and referring domains of TARGET per day.\n"
+    "  new|lost TARGET [--db DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] ...\n"
+    "      Backlinks first seen / lost within the window (`inlinks new --help`).\n"
     "  keys add|list|revoke|credit ...\n"
     "      Manages the HTTP API's keys and credits (`inlinks keys --help`).\n";
 
@@ -175,6 +186,12 @@ int Check(std::vector<std::string> args) {
               static_cast<unsigned long long>(report->counters_checked),
               static_cast<unsigned long long>(report->buckets_checked),
               static_cast<unsigned long long>(report->errors));
+  if (!report->history_since) {
+    std::printf("no daily history kept yet (no indexer of this version has opened the database)\n");
+  } else if (*report->history_since > 0) {
+    std::printf("daily history kept since unix time %lld (older days not checked)\n",
+                static_cast<long long>(*report->history_since));
+  }
   for (const std::string& m : report->messages) std::printf("  %s\n", m.c_str());
   return report->ok() ? 0 : 1;
 }
@@ -376,6 +393,9 @@ int main(int argc, char** argv) {
   if (command == "rank") return Rank(args);
   if (command == "backlinks") return inlinks::tools::BacklinksCommand(args);
   if (command == "stats") return inlinks::tools::StatsCommand(args);
+  if (command == "trend") return inlinks::tools::TrendCommand(args);
+  if (command == "new") return inlinks::tools::NewLinksCommand(args);
+  if (command == "lost") return inlinks::tools::LostLinksCommand(args);
   if (command == "keys") return RunKeysCommand(args);
   std::fprintf(stderr, "inlinks: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;

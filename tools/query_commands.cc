@@ -1,4 +1,5 @@
-// `inlinks backlinks` and `inlinks stats` (tools/query_commands.h).
+// `inlinks backlinks`, `inlinks stats`, `inlinks trend`, `inlinks new` and
+// `inlinks lost` (tools/query_commands.h).
 #include "query_commands.h"
 
 #include <charconv>
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -19,6 +21,7 @@
 #include "inlinks/core/records.h"
 #include "inlinks/query/backlinks.h"
 #include "inlinks/query/geo.h"
+#include "inlinks/query/history.h"
 #include "inlinks/query/writers.h"
 #include "inlinks/storage/db.h"
 #include "inlinks/storage/records.h"
@@ -211,8 +214,10 @@ std::string Flags(const query::BacklinkRow& r) {
   return f.empty() ? "-" : f;
 }
 
+// `title`, when given, replaces the "N <state> backlinks of <scope>" head.
 void PrintTable(const query::Scope& scope, const query::BacklinkFilter& filter,
-                const query::BacklinkPage& page, bool show_geo, std::string& out) {
+                const query::BacklinkPage& page, bool show_geo, std::string& out,
+                const std::string& title = "") {
   const bool show_lost = filter.state != query::LinkState::kLive;
   struct Column {
     const char* title;
@@ -270,7 +275,7 @@ void PrintTable(const query::Scope& scope, const query::BacklinkFilter& filter,
       head, sizeof(head), "%llu %s backlinks of %s %s", static_cast<unsigned long long>(page.total),
       std::string(query::LinkStateName(filter.state)).c_str(),
       std::string(query::ScopeKindName(scope.kind)).c_str(), Cell(scope.name, 200).first.c_str());
-  out.append(head);
+  out.append(title.empty() ? std::string(head) : Cell(title, 400).first);
   if (filter.nofollow) out.append(*filter.nofollow ? ", nofollow only" : ", followed only");
   if (filter.tag) {
     out.append(", tag ");
@@ -558,5 +563,247 @@ int StatsCommand(const std::vector<std::string>& argv) {
   out = buf;
   return WriteAll(out) ? 0 : 1;
 }
+
+// ---- History: `inlinks trend`, `inlinks new`, `inlinks lost` ----
+
+namespace {
+
+constexpr char kTrendUsage[] =
+    "usage: inlinks trend TARGET [OPTIONS]\n"
+    "\n"
+    "Prints, for each UTC day of a window, the live backlinks and referring\n"
+    "domains of TARGET at the end of the day and the links first seen, lost and\n"
+    "revived that day, from the daily history counters (no scan of the links).\n"
+    "TARGET is read as for `inlinks backlinks`.\n"
+    "\n"
+    "  --db DIR            database directory (default: data); opened read-only\n"
+    "  --scope KIND        auto (default), domain, host or url\n"
+    "  --from YYYY-MM-DD   first day (default: 29 days before --to)\n"
+    "  --to YYYY-MM-DD     last day, included (default: today, UTC)\n"
+    "  --format F          table (default), json or csv\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "Windows are at most 3660 days. Exit status: 0 success, 1 database error\n"
+    "(including a database indexed before daily history existed and not\n"
+    "opened by an indexer since), 2 bad arguments.\n";
+
+constexpr char kWindowUsage[] =
+    "usage: inlinks new|lost TARGET [OPTIONS]\n"
+    "\n"
+    "`new` prints the backlinks of TARGET first seen within a window of UTC days\n"
+    "(live ones first, then those lost since); `lost` the backlinks lost within\n"
+    "the window and still lost. Exact total; rows in the index order.\n"
+    "\n"
+    "  --db DIR            database directory (default: data); opened read-only\n"
+    "  --scope KIND        auto (default), domain, host or url\n"
+    "  --from YYYY-MM-DD   first day (default: 29 days before --to)\n"
+    "  --to YYYY-MM-DD     last day, included (default: today, UTC)\n"
+    "  --limit N           rows (default 100; 0 prints only the total)\n"
+    "  --offset N          first row, 0-based (default 0)\n"
+    "  --format F          table (default), json or csv\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "Exit status: 0 success, 1 database error, 2 bad arguments.\n";
+
+struct HistoryArgs {
+  std::string target;
+  query::Scope scope;
+  query::DayRange range;
+  std::string format;
+  std::string dir;
+  std::map<std::string, std::string> options;
+};
+
+// Parses what the three commands share; returns the exit code on failure.
+std::variant<HistoryArgs, int> ParseHistoryArgs(const std::vector<std::string>& argv,
+                                                const char* command, const char* usage,
+                                                std::vector<std::string> with_value) {
+  for (const char* name : {"--db", "--scope", "--from", "--to", "--format"}) {
+    with_value.push_back(name);
+  }
+  std::optional<Args> args = ParseArgs(argv, with_value, command, usage);
+  if (!args) return 2;
+  if (args->help) {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  if (args->positional.size() != 1) {
+    return BadArgument(command, args->positional.empty() ? "missing TARGET" : "one TARGET only");
+  }
+  HistoryArgs out;
+  out.target = args->positional[0];
+  out.options = args->options;
+  auto opt = [&](const char* name, const char* def) {
+    auto it = args->options.find(name);
+    return it == args->options.end() ? std::string(def) : it->second;
+  };
+  absl::StatusOr<query::ScopeKind> kind = query::ParseScopeKind(opt("--scope", "auto"));
+  if (!kind.ok()) return BadArgument(command, std::string(kind.status().message()));
+  absl::StatusOr<query::Scope> scope = query::ResolveScope(out.target, *kind);
+  if (!scope.ok()) return BadArgument(command, std::string(scope.status().message()));
+  out.scope = *std::move(scope);
+  std::optional<uint32_t> days[2];
+  const char* names[2] = {"--from", "--to"};
+  for (int i = 0; i < 2; ++i) {
+    if (!args->options.count(names[i])) continue;
+    absl::StatusOr<uint32_t> day = query::ParseDay(opt(names[i], ""));
+    if (!day.ok()) {
+      return BadArgument(command,
+                         std::string(names[i]) + ": " + std::string(day.status().message()));
+    }
+    days[i] = *day;
+  }
+  absl::StatusOr<query::DayRange> range = query::MakeDayRange(
+      days[0], days[1], query::DayOfUnixTime(static_cast<int64_t>(std::time(nullptr))));
+  if (!range.ok()) return BadArgument(command, std::string(range.status().message()));
+  out.range = *range;
+  out.format = opt("--format", "table");
+  if (out.format != "table" && out.format != "json" && out.format != "csv") {
+    return BadArgument(command, "--format takes table, json or csv, not '" + out.format + "'");
+  }
+  out.dir = opt("--db", "data");
+  return out;
+}
+
+void AppendHistoryJsonHead(const HistoryArgs& a, std::string& out) {
+  out.append("{\"target\":");
+  query::AppendJsonString(a.target, out);
+  out.append(",\"scope\":{\"kind\":\"");
+  out.append(query::ScopeKindName(a.scope.kind));
+  out.append("\",\"name\":");
+  query::AppendJsonString(a.scope.name, out);
+  out.append("},\"from\":\"" + query::FormatDay(a.range.first) + "\",\"to\":\"" +
+             query::FormatDay(a.range.last) + "\"");
+}
+
+}  // namespace
+
+int TrendCommand(const std::vector<std::string>& argv) {
+  constexpr const char* kCmd = "trend";
+  auto parsed = ParseHistoryArgs(argv, kCmd, kTrendUsage, {});
+  if (const int* rc = std::get_if<int>(&parsed)) return *rc;
+  const HistoryArgs& a = std::get<HistoryArgs>(parsed);
+  absl::StatusOr<std::unique_ptr<storage::Db>> db = OpenReadOnly(a.dir);
+  if (!db.ok()) {
+    std::fprintf(stderr, "inlinks trend: %s\n", db.status().ToString().c_str());
+    return 1;
+  }
+  query::QueryEngine engine(**db);
+  absl::StatusOr<query::LinkTrend> trend = engine.Trend(a.scope, a.range);
+  if (!trend.ok()) {
+    std::fprintf(stderr, "inlinks trend: %s\n", trend.status().ToString().c_str());
+    return 1;
+  }
+  std::string out;
+  const std::string since =
+      trend->coverage.complete ? "" : query::FormatDay(trend->coverage.exact_from);
+  if (a.format == "json") {
+    AppendHistoryJsonHead(a, out);
+    out.append(",\"history_since\":");
+    out.append(since.empty() ? "null" : "\"" + since + "\"");
+    out.append(",\"days\":[");
+    for (size_t i = 0; i < trend->days.size(); ++i) {
+      const query::TrendDay& d = trend->days[i];
+      out.append(i ? ",\n" : "\n");
+      out.append(
+          "{\"date\":\"" + query::FormatDay(d.day) + "\",\"live\":" + std::to_string(d.live) +
+          ",\"referring_domains\":" + std::to_string(d.referring_domains) +
+          ",\"new\":" + std::to_string(d.new_links) + ",\"lost\":" + std::to_string(d.lost_links) +
+          ",\"revived\":" + std::to_string(d.revived_links) + "}");
+    }
+    out.append("]}\n");
+  } else if (a.format == "csv") {
+    out.append("date,live,referring_domains,new,lost,revived\r\n");
+    for (const query::TrendDay& d : trend->days) {
+      out.append(query::FormatDay(d.day) + "," + std::to_string(d.live) + "," +
+                 std::to_string(d.referring_domains) + "," + std::to_string(d.new_links) + "," +
+                 std::to_string(d.lost_links) + "," + std::to_string(d.revived_links) + "\r\n");
+    }
+  } else {
+    out.append("daily backlinks of " + std::string(query::ScopeKindName(a.scope.kind)) + " " +
+               Cell(a.scope.name, 200).first + ", " + query::FormatDay(a.range.first) + " to " +
+               query::FormatDay(a.range.last));
+    out.append(since.empty() ? "\n" : " (history exact from " + since + ")\n");
+    char line[160];
+    std::snprintf(line, sizeof line, "%-10s  %12s  %17s  %8s  %8s  %8s\n", "DATE", "LIVE",
+                  "REFERRING DOMAINS", "NEW", "LOST", "REVIVED");
+    out.append(line);
+    for (const query::TrendDay& d : trend->days) {
+      std::snprintf(line, sizeof line, "%-10s  %12lld  %17lld  %8lld  %8lld  %8lld\n",
+                    query::FormatDay(d.day).c_str(), static_cast<long long>(d.live),
+                    static_cast<long long>(d.referring_domains),
+                    static_cast<long long>(d.new_links), static_cast<long long>(d.lost_links),
+                    static_cast<long long>(d.revived_links));
+      out.append(line);
+    }
+  }
+  return WriteAll(out) ? 0 : 1;
+}
+
+int WindowCommand(const std::vector<std::string>& argv, bool lost) {
+  const char* cmd = lost ? "lost" : "new";
+  auto parsed = ParseHistoryArgs(argv, cmd, kWindowUsage, {"--limit", "--offset"});
+  if (const int* rc = std::get_if<int>(&parsed)) return *rc;
+  const HistoryArgs& a = std::get<HistoryArgs>(parsed);
+  auto opt = [&](const char* name, const char* def) {
+    auto it = a.options.find(name);
+    return it == a.options.end() ? std::string(def) : it->second;
+  };
+  std::optional<uint64_t> limit = ParseCount(opt("--limit", "100"));
+  if (!limit) return BadArgument(cmd, "--limit takes a number >= 0");
+  std::optional<uint64_t> offset = ParseCount(opt("--offset", "0"));
+  if (!offset) return BadArgument(cmd, "--offset takes a number >= 0");
+  absl::StatusOr<std::unique_ptr<storage::Db>> db = OpenReadOnly(a.dir);
+  if (!db.ok()) {
+    std::fprintf(stderr, "inlinks %s: %s\n", cmd, db.status().ToString().c_str());
+    return 1;
+  }
+  query::QueryEngine engine(**db);
+  auto query = [&](uint64_t o, uint64_t l) {
+    return lost ? engine.LostLinks(a.scope, a.range, o, l)
+                : engine.NewLinks(a.scope, a.range, o, l);
+  };
+  absl::StatusOr<query::HistoryPage> page = query(*offset, *limit);
+  if (page.status().code() == absl::StatusCode::kOutOfRange) {
+    page = query(0, 0);  // past the last row: the total, no rows
+    if (page.ok()) page->offset = *offset;
+  }
+  if (!page.ok()) {
+    std::fprintf(stderr, "inlinks %s: %s\n", cmd, page.status().ToString().c_str());
+    return 1;
+  }
+  std::string out;
+  if (a.format == "json") {
+    AppendHistoryJsonHead(a, out);
+    out.append(",\"total\":" + std::to_string(page->total) +
+               ",\"offset\":" + std::to_string(page->offset) +
+               ",\"limit\":" + std::to_string(*limit) + ",\"rows\":[");
+    for (size_t i = 0; i < page->rows.size(); ++i) {
+      out.append(i ? ",\n" : "\n");
+      query::AppendBacklinkJson(page->rows[i], out);
+    }
+    out.append("]}\n");
+  } else if (a.format == "csv") {
+    query::AppendBacklinkCsvHeader(out);
+    for (const query::BacklinkRow& r : page->rows) query::AppendBacklinkCsv(r, out);
+    std::fprintf(stderr, "total: %llu\n", static_cast<unsigned long long>(page->total));
+  } else {
+    query::BacklinkPage rows;
+    rows.rows = std::move(page->rows);
+    rows.total = page->total;
+    rows.offset = page->offset;
+    query::BacklinkFilter filter;
+    filter.state = lost ? query::LinkState::kLost : query::LinkState::kAll;
+    std::string title =
+        std::to_string(page->total) + (lost ? " backlinks lost" : " new backlinks") + " of " +
+        std::string(query::ScopeKindName(a.scope.kind)) + " " + a.scope.name + ", " +
+        query::FormatDay(a.range.first) + " to " + query::FormatDay(a.range.last);
+    PrintTable(a.scope, filter, rows, false, out, title);
+  }
+  return WriteAll(out) ? 0 : 1;
+}
+
+int NewLinksCommand(const std::vector<std::string>& args) { return WindowCommand(args, false); }
+int LostLinksCommand(const std::vector<std::string>& args) { return WindowCommand(args, true); }
 
 }  // namespace inlinks::tools

@@ -27,6 +27,11 @@
 // exact total costs SQLite a COUNT(*) over the scope's index range; inlinks
 // reads it from the scope counter. SQLite gets a 256 MiB page cache, the size
 // of the RocksDB block cache.
+//
+// Link intelligence (issue 7) on the same scopes: ReferringDomains (with
+// first seen), AnchorTexts (with referring-domain counts), Backlinks with one
+// link per referring domain, beside the floor of a bare scan of the scope
+// and SQLite's GROUP BY anchor with COUNT(DISTINCT site).
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -714,6 +719,129 @@ void BM_SqliteSerializeJson100(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(out.size()));
 }
 
+// ---------------------------------------------------------------------------
+// Link intelligence (issue 7): referring domains with first seen, anchors
+// with referring-domain counts, one link per referring domain. Args as above.
+// ---------------------------------------------------------------------------
+
+// ReferringDomains: the list from the per-source-domain counters, first_seen
+// of the page's domains from a scan of the scope that stops once all their
+// links were seen.
+void BM_InlinksRefDomains(benchmark::State& state) {
+  const TestScope& scope = ScopeArg(state.range(0));
+  const auto offset = static_cast<uint64_t>(state.range(1));
+  const auto limit = static_cast<uint64_t>(state.range(2));
+  uint64_t total = 0;
+  for (auto _ : state) {
+    auto page = g_stores->engine->ReferringDomains(scope.scope, offset, limit);
+    if (!page.ok() ||
+        (limit > 0 && (page->domains.empty() || page->domains.front().first_seen == 0))) {
+      state.SkipWithError(page.ok() ? "empty page" : page.status().ToString().c_str());
+      return;
+    }
+    total = page->total;
+    benchmark::DoNotOptimize(page->domains.data());
+  }
+  ReportPerQuery(state, static_cast<int64_t>(limit));
+  state.counters["total"] = static_cast<double>(total);
+}
+
+// AnchorTexts: a scan of the scope grouping anchors, with distinct
+// (anchor, referring domain) pairs.
+void BM_InlinksAnchors(benchmark::State& state) {
+  const TestScope& scope = ScopeArg(state.range(0));
+  const auto offset = static_cast<uint64_t>(state.range(1));
+  const auto limit = static_cast<uint64_t>(state.range(2));
+  uint64_t total = 0;
+  for (auto _ : state) {
+    auto page = g_stores->engine->AnchorTexts(scope.scope, offset, limit);
+    if (!page.ok() || page->anchors.empty()) {
+      state.SkipWithError(page.ok() ? "empty page" : page.status().ToString().c_str());
+      return;
+    }
+    total = page->total;
+    benchmark::DoNotOptimize(page->anchors.data());
+  }
+  ReportPerQuery(state, static_cast<int64_t>(limit));
+  state.counters["total"] = static_cast<double>(total);
+}
+
+// Backlinks with one link per referring domain (live, no other filter: the
+// total is the referring-domain counter, the scan stops at the page's end);
+// with `nofollow` (range 3 = 1) the whole scope is scanned for the total.
+void BM_InlinksOnePerDomain(benchmark::State& state) {
+  const TestScope& scope = ScopeArg(state.range(0));
+  const auto offset = static_cast<uint64_t>(state.range(1));
+  const auto limit = static_cast<uint64_t>(state.range(2));
+  inlinks::query::BacklinkFilter filter;
+  filter.one_per_domain = true;
+  if (state.range(3) != 0) filter.nofollow = true;
+  uint64_t total = 0;
+  for (auto _ : state) {
+    auto page = g_stores->engine->Backlinks(scope.scope, filter, offset, limit);
+    if (!page.ok() || page->rows.empty()) {
+      state.SkipWithError(page.ok() ? "empty page" : page.status().ToString().c_str());
+      return;
+    }
+    total = page->total;
+    benchmark::DoNotOptimize(page->rows.data());
+  }
+  ReportPerQuery(state, static_cast<int64_t>(limit));
+  state.counters["total"] = static_cast<double>(total);
+}
+
+// The floor of every scan-based answer: iterating the scope's records
+// (key and value touched, nothing decoded).
+void BM_PeerScanScope(benchmark::State& state) {
+  const TestScope& scope = ScopeArg(state.range(0));
+  uint64_t n = 0;
+  for (auto _ : state) {
+    auto snap = g_stores->db->GetSnapshot();
+    auto it =
+        g_stores->db->NewIterator(inlinks::storage::Family::kLinks, scope.scope.range, snap.get());
+    n = 0;
+    size_t bytes = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      bytes += it->key().size() + it->value().size();
+      ++n;
+    }
+    benchmark::DoNotOptimize(bytes);
+  }
+  ReportPerQuery(state, 1);
+  state.counters["links"] = static_cast<double>(n);
+}
+
+// The SQLite twin of AnchorTexts: GROUP BY anchor with COUNT(DISTINCT site)
+// over the scope's index range. The site is cut out of source_url, which
+// this data set always writes as https://www.<site>/... (12 bytes of prefix).
+void BM_SqliteAnchors(benchmark::State& state) {
+  const TestScope& scope = ScopeArg(state.range(0));
+  SqliteStmt stmt =
+      Prepare(g_stores->sqlite.get(),
+              "SELECT anchor, COUNT(*) AS n, SUM(nofollow),"
+              " COUNT(DISTINCT substr(source_url, 13, instr(substr(source_url, 13), '/') - 1))"
+              " FROM backlinks WHERE target_host_rev >= ?1 AND target_host_rev < ?2"
+              " GROUP BY anchor ORDER BY n DESC, anchor LIMIT 100");
+  if (!stmt) {
+    state.SkipWithError("prepare");
+    return;
+  }
+  int64_t rows = 0;
+  for (auto _ : state) {
+    sqlite3_reset(stmt.get());
+    BindScope(stmt.get(), scope);
+    rows = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) ++rows;
+    if (rc != SQLITE_DONE || rows == 0) {
+      state.SkipWithError(sqlite3_errmsg(g_stores->sqlite.get()));
+      return;
+    }
+  }
+  ReportPerQuery(state, 100);
+  state.counters["rows"] = static_cast<double>(rows);
+}
+
 void Register(const char* name, void (*fn)(benchmark::State&), int64_t scope, int64_t offset,
               int64_t limit) {
   // Wall-clock rates and latency (the time a client waits); the CPU column
@@ -755,6 +883,29 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("BM_SqliteSerializeJson100", BM_SqliteSerializeJson100)
       ->UseRealTime()
       ->Unit(benchmark::kMicrosecond);
+  // Link intelligence. The whole-scope scans of the 5M scope take about a
+  // second each: a fixed number of iterations keeps the run short.
+  auto intel = [](const char* name, void (*fn)(benchmark::State&), int64_t scope, int64_t offset,
+                  int64_t limit, int64_t extra, int iterations) {
+    auto* b = benchmark::RegisterBenchmark(name, fn)
+                  ->Args({scope, offset, limit, extra})
+                  ->ArgNames({"scope", "offset", "limit", "nofollow"})
+                  ->UseRealTime()
+                  ->Unit(benchmark::kMillisecond);
+    if (iterations > 0) b->Iterations(iterations);
+  };
+  intel("BM_InlinksRefDomains", BM_InlinksRefDomains, 0, 0, 100, 0, 5);
+  intel("BM_InlinksRefDomains", BM_InlinksRefDomains, 0, 10000, 100, 0, 5);
+  intel("BM_InlinksRefDomains", BM_InlinksRefDomains, 0, 0, 0, 0, 0);
+  intel("BM_InlinksRefDomains", BM_InlinksRefDomains, 1, 0, 100, 0, 0);
+  intel("BM_InlinksAnchors", BM_InlinksAnchors, 0, 0, 100, 0, 3);
+  intel("BM_InlinksAnchors", BM_InlinksAnchors, 1, 0, 100, 0, 0);
+  intel("BM_InlinksOnePerDomain", BM_InlinksOnePerDomain, 0, 0, 100, 0, 0);
+  intel("BM_InlinksOnePerDomain", BM_InlinksOnePerDomain, 0, 10000, 100, 0, 3);
+  intel("BM_InlinksOnePerDomain", BM_InlinksOnePerDomain, 0, 0, 100, 1, 3);
+  intel("BM_InlinksOnePerDomain", BM_InlinksOnePerDomain, 1, 0, 100, 0, 0);
+  intel("BM_PeerScanScope", BM_PeerScanScope, 0, 0, 0, 0, 3);
+  intel("BM_SqliteAnchors", BM_SqliteAnchors, 0, 0, 100, 0, 1);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   delete g_stores;

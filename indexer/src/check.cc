@@ -1,5 +1,6 @@
 #include "inlinks/indexer/check.h"
 
+#include <array>
 #include <map>
 #include <set>
 #include <string>
@@ -41,6 +42,7 @@ class Checker {
     }
     RETURN_IF_ERROR(ScanPages());
     RETURN_IF_ERROR(CompareCounters());
+    RETURN_IF_ERROR(CheckHistory());
     RETURN_IF_ERROR(ScanForward());
     RETURN_IF_ERROR(CheckBuckets());
     return report_;
@@ -124,6 +126,12 @@ class Checker {
           storage::DomainScopeKey(parts.target_url_key, domain_len),
           storage::HostScopeKey(parts.target_url_key), parts.target_url_key};
       ScopeKind kinds[3] = {ScopeKind::kDomain, ScopeKind::kHost, ScopeKind::kUrl};
+      for (int i = 0; i < 3; ++i) {
+        if (!storage::KeepsDailyHistory(kinds[i])) continue;
+        auto& days = history_[storage::ScopeCounterKey(kinds[i], scopes[i])];
+        ++days[storage::UnixDay(value.first_seen)][kFirstSeenThatDay];
+        if (!live) ++days[storage::UnixDay(value.lost_time)][kStillLostThatDay];
+      }
       std::string source(parts.source_href);
       auto& by_source = live ? live_by_source_ : lost_by_source_;
       by_source[source].insert(
@@ -170,12 +178,33 @@ class Checker {
   }
 
   absl::Status CompareCounters() {
-    std::map<std::string, std::vector<int64_t>> stored;
+    std::map<std::string, std::vector<int64_t>>& stored = stored_;
     auto it = db_.NewIterator(Family::kCounters, {"", ""}, snap_.get());
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       std::optional<std::vector<int64_t>> v = storage::DecodeCounters(it->value());
       if (!v) return absl::DataLossError("malformed counter " + Printable(it->key()));
       v->resize(storage::kMaxCounterFields, 0);
+      char letter;
+      ScopeKind kind;
+      std::string_view scope;
+      uint32_t day;
+      if (storage::ParseDayCounterKey(it->key(), letter, kind, scope, day)) {
+        // Daily history: checked by CheckHistory.
+        auto& stored_day = stored_history_[storage::ScopeCounterKey(kind, scope)][day];
+        if (letter == 'D') {
+          stored_day.daily = *v;
+        } else {
+          stored_day.revived_by_lost_day = (*v)[0];
+          if ((*v)[1] != 0 || (*v)[2] != 0 || (*v)[3] != 0) {
+            Error("revival counter with more than one field: " + Printable(it->key()));
+          }
+        }
+        continue;
+      }
+      if (!it->key().empty() && (it->key()[0] == 'D' || it->key()[0] == 'V')) {
+        Error("malformed daily history counter key " + Printable(it->key()));
+        continue;
+      }
       stored.emplace(std::string(it->key()), *std::move(v));
     }
     RETURN_IF_ERROR(it->status());
@@ -194,6 +223,94 @@ class Checker {
         ++report_.counters_checked;
         Error(absl::StrCat("counter ", Printable(key), " is [", absl::StrJoin(got, ","),
                            "], records say 0"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Daily history (docs/keys.md "Daily history"). Per scope and day that
+  // lies after the history began: D.new = records first seen that day, and
+  // D.lost - V = records still lost with a lost time that day. When the
+  // history is complete: the daily changes add up to the scope counter's
+  // live links and referring domains, and every revival is counted under
+  // its lost day. No counter lies after the recorded last day.
+  absl::Status CheckHistory() {
+    ASSIGN_OR_RETURN(report_.history_since, storage::GetHistorySince(db_, snap_.get()));
+    if (!report_.history_since) {
+      if (!stored_history_.empty()) {
+        Error(absl::StrCat("daily history counters without ", storage::kHistorySinceMetaKey));
+      }
+      return absl::OkStatus();
+    }
+    // Readers find a scope's days by point reads up to the last day.
+    ASSIGN_OR_RETURN(uint32_t last_day, storage::GetHistoryLastDay(db_, snap_.get()));
+    const std::vector<int64_t> zeros(storage::kMaxCounterFields, 0);
+    for (const auto& [scope, days] : stored_history_) {
+      for (auto d = days.upper_bound(last_day); d != days.end(); ++d) {
+        if (d->second.daily == zeros && d->second.revived_by_lost_day == 0) continue;
+        Error(absl::StrCat("daily history of ", Printable(scope), " has day ", d->first, " after ",
+                           storage::kHistoryLastDayMetaKey, " ", last_day));
+        break;
+      }
+    }
+    const bool complete = *report_.history_since == 0;
+    const uint32_t first_exact_day = complete ? 0 : storage::UnixDay(*report_.history_since) + 1;
+    std::set<std::string> scopes;
+    for (const auto& [scope, days] : history_) scopes.insert(scope);
+    for (const auto& [scope, days] : stored_history_) scopes.insert(scope);
+    const StoredDay no_day;
+    const std::map<uint32_t, StoredDay> no_stored;
+    const std::map<uint32_t, std::array<int64_t, 2>> no_records;
+    for (const std::string& scope : scopes) {
+      auto s = stored_history_.find(scope);
+      if (!storage::KeepsDailyHistory(static_cast<ScopeKind>(scope[1]))) {
+        if (s == stored_history_.end()) continue;
+        for (const auto& [day, v] : s->second) {
+          if (v.daily == zeros && v.revived_by_lost_day == 0) continue;
+          Error("daily history counters of a scope kind that keeps none: " + Printable(scope));
+          break;
+        }
+        continue;
+      }
+      const auto& stored_days = s == stored_history_.end() ? no_stored : s->second;
+      auto r = history_.find(scope);
+      const auto& record_days = r == history_.end() ? no_records : r->second;
+      std::set<uint32_t> days;
+      for (const auto& [day, v] : stored_days) days.insert(day);
+      for (const auto& [day, v] : record_days) days.insert(day);
+      int64_t live = 0, referring_domains = 0, revived = 0, revived_by_lost_day = 0;
+      for (uint32_t day : days) {
+        auto sd = stored_days.find(day);
+        const StoredDay& got = sd == stored_days.end() ? no_day : sd->second;
+        auto rd = record_days.find(day);
+        const std::array<int64_t, 2> want =
+            rd == record_days.end() ? std::array<int64_t, 2>{0, 0} : rd->second;
+        live += got.daily[storage::kDailyNewField] - got.daily[storage::kDailyLostField] +
+                got.daily[storage::kDailyRevivedField];
+        referring_domains += got.daily[storage::kDailyReferringDomainsField];
+        revived += got.daily[storage::kDailyRevivedField];
+        revived_by_lost_day += got.revived_by_lost_day;
+        if (day < first_exact_day) continue;
+        ++report_.history_days_checked;
+        ++report_.counters_checked;
+        const int64_t still_lost = got.daily[storage::kDailyLostField] - got.revived_by_lost_day;
+        if (got.daily[storage::kDailyNewField] != want[kFirstSeenThatDay] ||
+            still_lost != want[kStillLostThatDay]) {
+          Error(absl::StrCat("daily history of ", Printable(scope), " on day ", day, " says ",
+                             got.daily[storage::kDailyNewField], " new and ", still_lost,
+                             " still lost; records say ", want[kFirstSeenThatDay], " and ",
+                             want[kStillLostThatDay]));
+        }
+      }
+      if (!complete) continue;
+      auto c = stored_.find(scope);
+      const int64_t want_live = c == stored_.end() ? 0 : c->second[storage::kLiveField];
+      const int64_t want_rd = c == stored_.end() ? 0 : c->second[storage::kReferringDomainsField];
+      if (live != want_live || referring_domains != want_rd || revived != revived_by_lost_day) {
+        Error(absl::StrCat("daily history of ", Printable(scope), " adds up to ", live,
+                           " live links and ", referring_domains, " referring domains (", revived,
+                           " revivals, ", revived_by_lost_day, " by lost day); the counter says ",
+                           want_live, " and ", want_rd));
       }
     }
     return absl::OkStatus();
@@ -271,6 +388,17 @@ class Checker {
   std::unique_ptr<storage::Snapshot> snap_;
   CheckReport report_;
   std::map<std::string, std::vector<int64_t>> expected_;
+  // Every stored counter except the daily history ones.
+  std::map<std::string, std::vector<int64_t>> stored_;
+  // Per scope (its 'C' key) and day: what the records say ...
+  enum { kFirstSeenThatDay = 0, kStillLostThatDay = 1 };
+  std::map<std::string, std::map<uint32_t, std::array<int64_t, 2>>> history_;
+  // ... and what the 'D' and 'V' counters say.
+  struct StoredDay {
+    std::vector<int64_t> daily = std::vector<int64_t>(storage::kMaxCounterFields, 0);
+    int64_t revived_by_lost_day = 0;
+  };
+  std::map<std::string, std::map<uint32_t, StoredDay>> stored_history_;
   std::map<Pair, int64_t> expected_pairs_;
   std::map<std::string, uint32_t, std::less<>> domain_len_;
   std::map<std::string, uint64_t> forgotten_;

@@ -2,7 +2,9 @@
 //   kLinks/kLost   reverse records that changed
 //   kForward       the page's link list (live + remembered lost), when changed
 //   kPages         the page record (always: last fetch moves)
-//   kCounters      L/X per scope, P (pair) and R (referring domains)
+//   kCounters      C per scope (live, lost, referring domains), P (pair),
+//                  D per scope and day (new, lost, revived, referring-domain
+//                  change), V per scope and lost day (revivals)
 //   kBuckets       counts of the pagination buckets that changed
 #include "inlinks/indexer/indexer.h"
 
@@ -74,6 +76,8 @@ struct Indexer::Impl {
   std::unique_ptr<storage::BucketDirectory> buckets ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, int64_t> pair_cache ABSL_GUARDED_BY(mu);
   IndexStats stats ABSL_GUARDED_BY(mu);
+  // storage::kHistoryLastDayMetaKey as stored.
+  uint32_t history_last_day ABSL_GUARDED_BY(mu) = 0;
 
   absl::StatusOr<Prepared> Prepare(const core::Page& page) const;
   absl::Status Apply(Prepared p, const core::Page* page, const core::FetchFacts& facts)
@@ -216,11 +220,18 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
   std::vector<bool> old_matched(old.size(), false);
 
   // Counter deltas, aggregated per key: per scope {live, lost, referring
-  // domains}, per (scope, source domain) pair the live links.
-  std::map<std::string, std::array<int64_t, 3>> counters;
+  // domains} and the day's events {new, lost, revived}, per (scope, source
+  // domain) pair the live links, per (scope, lost day) the revivals.
+  enum { kNewEvents = 3, kLostEvents = 4, kRevivedEvents = 5 };
+  enum class Event { kNew, kRevived, kLost };
+  std::map<std::string, std::array<int64_t, 6>> counters;
   std::map<std::string, int64_t> pairs;
-  auto count_live = [&](std::string_view url_key, uint32_t domain_len, int64_t live,
-                        int64_t lost) {
+  std::map<std::string, int64_t> revived_by_lost_day;
+  const uint32_t today = storage::UnixDay(now);
+  auto count = [&](std::string_view url_key, uint32_t domain_len, Event event,
+                   int64_t lost_time = 0) {
+    const int64_t live = event == Event::kLost ? -1 : +1;
+    const int64_t lost = event == Event::kNew ? 0 : -live;
     std::string_view scopes[3] = {storage::DomainScopeKey(url_key, domain_len),
                                   storage::HostScopeKey(url_key), url_key};
     ScopeKind kinds[3] = {ScopeKind::kDomain, ScopeKind::kHost, ScopeKind::kUrl};
@@ -228,7 +239,12 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
       auto& c = counters[storage::ScopeCounterKey(kinds[i], scopes[i])];
       c[storage::kLiveField] += live;
       c[storage::kLostField] += lost;
-      if (live) pairs[storage::PairCounterKey(kinds[i], scopes[i], p.source_domain_key)] += live;
+      c[event == Event::kNew ? kNewEvents : event == Event::kLost ? kLostEvents : kRevivedEvents]++;
+      pairs[storage::PairCounterKey(kinds[i], scopes[i], p.source_domain_key)] += live;
+      if (event == Event::kRevived && storage::KeepsDailyHistory(kinds[i])) {
+        ++revived_by_lost_day[storage::RevivedByLostDayKey(kinds[i], scopes[i],
+                                                           storage::UnixDay(lost_time))];
+      }
     }
   };
   // kLinks writes are sorted before they enter the batch: RocksDB's memtable
@@ -263,7 +279,7 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
         v.first_seen = o.first_seen;
         buckets->OnInsert(key);
         link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
-        count_live(n.url_key, o.domain_key_len, +1, -1);
+        count(n.url_key, o.domain_key_len, Event::kRevived, o.lost_time);
         ++delta.links_revived;
         forward_changed = true;
       } else if (o.hash != n.hash || o.position != n.value.position) {
@@ -276,7 +292,8 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
     } else {
       LinkValue v = n.value;
       v.first_seen = now;
-      int64_t lost_delta = 0;
+      bool revived = false;
+      int64_t lost_time = 0;
       if (record.forgotten_lost > 0) {
         // It may be a link whose loss was forgotten by the forward record.
         ASSIGN_OR_RETURN(std::optional<std::string> lost_bytes, db.Get(Family::kLost, key));
@@ -285,15 +302,16 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
           v.first_seen = old_value.first_seen;
           e.first_seen = old_value.first_seen;
           batch.Delete(Family::kLost, key);
-          lost_delta = -1;
+          revived = true;
+          lost_time = old_value.lost_time;
           --record.forgotten_lost;
           ++delta.links_revived;
         }
       }
       buckets->OnInsert(key);
       link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
-      count_live(n.url_key, n.domain_key_len, +1, lost_delta);
-      if (lost_delta == 0) ++delta.links_added;
+      count(n.url_key, n.domain_key_len, revived ? Event::kRevived : Event::kNew, lost_time);
+      if (!revived) ++delta.links_added;
       forward_changed = true;
     }
     next.push_back(std::move(e));
@@ -315,7 +333,7 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
       batch.Delete(Family::kLinks, key);
       batch.Put(Family::kLost, key, storage::EncodeLinkValue(v));
       buckets->OnDelete(key);
-      count_live(e.target_url_key, e.domain_key_len, -1, +1);
+      count(e.target_url_key, e.domain_key_len, Event::kLost);
       e.lost = true;
       e.lost_time = now;
       ++delta.links_lost;
@@ -377,15 +395,40 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
           after == 0 ? -1 : +1;
     }
   }
+  bool wrote_daily = false;
   for (const auto& [key, d] : counters) {
-    if (d[0] == 0 && d[1] == 0 && d[2] == 0) continue;
-    if (d[1] == 0 && d[2] == 0) {
-      batch.AddCounters(key, {d[0]});
-    } else if (d[2] == 0) {
-      batch.AddCounters(key, {d[0], d[1]});
-    } else {
-      batch.AddCounters(key, {d[0], d[1], d[2]});
+    if (d[0] != 0 || d[1] != 0 || d[2] != 0) {
+      if (d[1] == 0 && d[2] == 0) {
+        batch.AddCounters(key, {d[0]});
+      } else if (d[2] == 0) {
+        batch.AddCounters(key, {d[0], d[1]});
+      } else {
+        batch.AddCounters(key, {d[0], d[1], d[2]});
+      }
     }
+    // The day's events of the scope (docs/keys.md "Daily history"): one
+    // merge, trailing zero fields left out. key = 'C' kind scope_key.
+    const auto kind = static_cast<ScopeKind>(key[1]);
+    if (!storage::KeepsDailyHistory(kind)) continue;
+    const int64_t day[4] = {d[kNewEvents], d[kLostEvents], d[kRevivedEvents],
+                            d[storage::kReferringDomainsField]};
+    if (day[0] == 0 && day[1] == 0 && day[2] == 0 && day[3] == 0) continue;
+    wrote_daily = true;
+    std::string day_key = storage::DailyCounterKey(kind, std::string_view(key).substr(2), today);
+    if (day[3] != 0) {
+      batch.AddCounters(day_key, {day[0], day[1], day[2], day[3]});
+    } else if (day[2] != 0) {
+      batch.AddCounters(day_key, {day[0], day[1], day[2]});
+    } else if (day[1] != 0) {
+      batch.AddCounters(day_key, {day[0], day[1]});
+    } else {
+      batch.AddCounters(day_key, {day[0]});
+    }
+  }
+  for (const auto& [key, n] : revived_by_lost_day) batch.AddCounter(key, n);
+  const bool new_last_day = wrote_daily && today > history_last_day;
+  if (new_last_day) {
+    batch.Put(Family::kMeta, storage::kHistoryLastDayMetaKey, std::to_string(today));
   }
 
   // The page record.
@@ -424,6 +467,7 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
     if (pair_cache.size() >= options.pair_cache_entries) pair_cache.clear();
     pair_cache[key] = after;
   }
+  if (new_last_day) history_last_day = today;
   if (absl::Status split = buckets->AfterWrite(); !split.ok()) {
     // The page is written; an oversized bucket only costs readers a longer
     // scan, and the next write to it retries the split.
@@ -442,10 +486,27 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
 
 absl::StatusOr<std::unique_ptr<Indexer>> Indexer::Create(storage::Db& db,
                                                          const IndexerOptions& options) {
+  // Daily history (docs/keys.md): complete since creation for a database
+  // with no pages yet; otherwise only from now on.
+  ASSIGN_OR_RETURN(std::optional<int64_t> history_since, storage::GetHistorySince(db));
+  if (!history_since) {
+    bool empty = true;
+    for (Family f : {Family::kPages, Family::kLinks, Family::kLost}) {
+      auto it = db.NewIterator(f, {"", ""});
+      it->SeekToFirst();
+      RETURN_IF_ERROR(it->status());
+      empty = empty && !it->Valid();
+    }
+    storage::Batch batch(db);
+    batch.Put(Family::kMeta, storage::kHistorySinceMetaKey,
+              empty ? std::string("0") : std::to_string(std::max<int64_t>(NowUnix(), 1)));
+    RETURN_IF_ERROR(db.Write(batch));
+  }
   auto impl = std::make_unique<Impl>(db, options);
   {
     absl::MutexLock lock(&impl->mu);
     ASSIGN_OR_RETURN(impl->buckets, storage::BucketDirectory::Load(db, options.bucket_target));
+    ASSIGN_OR_RETURN(impl->history_last_day, storage::GetHistoryLastDay(db));
   }
   return std::unique_ptr<Indexer>(new Indexer(std::move(impl)));
 }

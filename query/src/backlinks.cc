@@ -16,6 +16,7 @@
 #include "inlinks/core/status_macros.h"
 #include "inlinks/core/url.h"
 #include "inlinks/storage/buckets.h"
+#include "source_domains.h"
 
 namespace inlinks::query {
 namespace {
@@ -97,6 +98,15 @@ class Reader {
   }
 
   absl::StatusOr<BacklinkRow> MakeRow(std::string_view key, std::string_view value, bool lost) {
+    ASSIGN_OR_RETURN(BacklinkRow row, MakeLinkRow(key, value, lost));
+    ASSIGN_OR_RETURN(const storage::PageValue* page, Page(row.source_url));
+    AddPage(page, row);
+    return row;
+  }
+
+  // A row from its reverse record alone (no source-page fields yet).
+  static absl::StatusOr<BacklinkRow> MakeLinkRow(std::string_view key, std::string_view value,
+                                                 bool lost) {
     ASSIGN_OR_RETURN(storage::ReverseKeyParts parts, storage::DecodeReverseKey(key));
     ASSIGN_OR_RETURN(storage::LinkValue v, storage::DecodeLinkValue(value));
     BacklinkRow row;
@@ -110,7 +120,11 @@ class Reader {
     row.first_seen = v.first_seen;
     row.lost_time = lost ? v.lost_time : 0;
     row.key = std::string(key);
-    ASSIGN_OR_RETURN(const storage::PageValue* page, Page(parts.source_href));
+    return row;
+  }
+
+  // The source-page fields of `row` from `page` (nullptr: never crawled).
+  void AddPage(const storage::PageValue* page, BacklinkRow& row) const {
     if (page != nullptr) {
       row.source_title = page->title;
       row.links_internal = page->internal_links;
@@ -128,28 +142,57 @@ class Reader {
         row.city = std::move(where.city);
       }
     }
-    return row;
   }
 
   // Reads matching rows from `it` (positioned) until `rows` holds `limit`;
   // leaves `it` at the first row not taken.
   absl::Status Collect(storage::Iterator& it, bool lost, const BacklinkFilter* filter,
                        uint64_t limit, std::vector<BacklinkRow>& rows) {
+    const size_t first = rows.size();
     while (rows.size() < limit && it.Valid()) {
       bool take = true;
       if (filter != nullptr) {
         ASSIGN_OR_RETURN(take, Matches(*filter, it.value()));
       }
       if (take) {
-        ASSIGN_OR_RETURN(BacklinkRow row, MakeRow(it.key(), it.value(), lost));
+        ASSIGN_OR_RETURN(BacklinkRow row, MakeLinkRow(it.key(), it.value(), lost));
         rows.push_back(std::move(row));
       }
       it.Next();
     }
-    return it.status();
+    RETURN_IF_ERROR(it.status());
+    return AddPages(rows, first);
   }
 
  private:
+  // Adds the source-page fields to rows[first..]: the page records not
+  // cached yet are read with one MultiGet.
+  absl::Status AddPages(std::vector<BacklinkRow>& rows, size_t first) {
+    if (pages_.size() + (rows.size() - first) > 4096) pages_.clear();  // bound memory
+    std::vector<std::string_view> missing;
+    for (size_t i = first; i < rows.size(); ++i) {
+      if (!pages_.contains(rows[i].source_url)) missing.push_back(rows[i].source_url);
+    }
+    std::sort(missing.begin(), missing.end());
+    missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+    if (!missing.empty()) {
+      ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
+                       db_.MultiGet(Family::kPages, missing, snapshot_.get()));
+      for (size_t i = 0; i < missing.size(); ++i) {
+        std::optional<storage::PageValue> page;
+        if (values[i]) {
+          ASSIGN_OR_RETURN(page, storage::DecodePageValue(*values[i]));
+        }
+        pages_.emplace(std::string(missing[i]), std::move(page));
+      }
+    }
+    for (size_t i = first; i < rows.size(); ++i) {
+      const std::optional<storage::PageValue>& page = pages_.at(rows[i].source_url);
+      AddPage(page ? &*page : nullptr, rows[i]);
+    }
+    return absl::OkStatus();
+  }
+
   // The page record of `href`; nullptr when there is none.
   absl::StatusOr<const storage::PageValue*> Page(std::string_view href) {
     auto found = pages_.find(std::string(href));
@@ -189,23 +232,48 @@ absl::Status PastTheEnd(uint64_t offset, uint64_t total) {
       absl::StrCat("offset ", offset, " is past the last row (total ", total, ")"));
 }
 
-// A filtered (nofollow/tag) page: scans the scope's families in state order,
-// counting every match for the exact total. With `cursor`, the window starts
-// after the cursor's row; otherwise at match number `offset`.
+// A filtered (nofollow/tag/one-per-domain) page: scans the scope's families
+// in state order, counting every match for the exact total. With `cursor`,
+// the window starts after the cursor's row; otherwise at match number
+// `offset`. One link per referring domain keeps the first match of each
+// source domain; when only that and state kLive filter, the total is the
+// scope's referring-domain counter and the scan stops at the page's end.
 absl::StatusOr<BacklinkPage> ScanFiltered(Reader& reader, const Scope& scope,
                                           const BacklinkFilter& filter, uint64_t offset,
                                           const Cursor* cursor, uint64_t limit) {
   BacklinkPage page;
   page.scanned = true;
+  std::optional<internal::SourceDomains> domains;
+  std::vector<bool> domain_taken;
+  std::optional<uint64_t> known_total;
+  if (filter.one_per_domain) {
+    domains.emplace();
+    if (filter.state == LinkState::kLive && !filter.nofollow && !filter.tag) {
+      ASSIGN_OR_RETURN(storage::ScopeCounts counts,
+                       reader.Counts(scope.counter_kind, scope.counter_scope_key));
+      known_total = NonNegative(counts.referring_domains);
+      if (cursor == nullptr && offset > 0 && offset >= *known_total) {
+        return PastTheEnd(offset, *known_total);
+      }
+    }
+  }
   uint64_t index = 0;   // matches seen
   uint64_t before = 0;  // matches at or before the cursor
+  bool page_full = known_total && limit == 0;
   for (uint8_t fam : {kCursorLinks, kCursorLost}) {
+    if (page_full) break;
     if (fam == kCursorLinks && !StateHasLive(filter.state)) continue;
     if (fam == kCursorLost && !StateHasLost(filter.state)) continue;
     auto it = reader.Iter(fam == kCursorLinks ? Family::kLinks : Family::kLost, scope.range);
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    for (it->SeekToFirst(); !page_full && it->Valid(); it->Next()) {
       ASSIGN_OR_RETURN(bool match, Matches(filter, it->value()));
       if (!match) continue;
+      if (domains) {
+        ASSIGN_OR_RETURN(uint32_t id, domains->IdOfReverseKey(it->key()));
+        if (id >= domain_taken.size()) domain_taken.resize(id + 1, false);
+        if (domain_taken[id]) continue;  // not its domain's first match
+        domain_taken[id] = true;
+      }
       bool in_window;
       if (cursor != nullptr) {
         bool after = fam > cursor->family ||
@@ -221,10 +289,11 @@ absl::StatusOr<BacklinkPage> ScanFiltered(Reader& reader, const Scope& scope,
         page.rows.push_back(std::move(row));
       }
       ++index;
+      page_full = known_total && page.rows.size() >= limit;
     }
     RETURN_IF_ERROR(it->status());
   }
-  page.total = index;
+  page.total = known_total ? *known_total : index;
   page.offset = cursor != nullptr ? before : offset;
   if (cursor == nullptr && offset > 0 && offset >= page.total) {
     return PastTheEnd(offset, page.total);
@@ -243,14 +312,6 @@ uint64_t TotalFor(LinkState state, const storage::ScopeCounts& c) {
       return NonNegative(c.live) + NonNegative(c.lost);
   }
   return 0;
-}
-
-template <typename T>
-std::vector<T> Window(std::vector<T> all, uint64_t offset, uint64_t limit) {
-  if (offset >= all.size()) return {};
-  auto begin = all.begin() + static_cast<std::ptrdiff_t>(offset);
-  auto end = limit >= all.size() - offset ? all.end() : begin + static_cast<std::ptrdiff_t>(limit);
-  return std::vector<T>(std::make_move_iterator(begin), std::make_move_iterator(end));
 }
 
 }  // namespace
@@ -375,33 +436,7 @@ absl::StatusOr<ScopeCounts> QueryEngine::CountBacklinks(const Scope& scope) cons
   return ScopeCounts{NonNegative(c.live), NonNegative(c.lost), NonNegative(c.referring_domains)};
 }
 
-absl::StatusOr<AnchorPage> QueryEngine::AnchorTexts(const Scope& scope, uint64_t offset,
-                                                    uint64_t limit) const {
-  Reader reader(db_);
-  std::unordered_map<std::string, AnchorCount> groups;
-  auto it = reader.Iter(Family::kLinks, scope.range);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ASSIGN_OR_RETURN(storage::LinkValue v, storage::DecodeLinkValue(it->value()));
-    AnchorCount& g = groups[v.anchor];
-    ++g.links;
-    if (v.rel & core::kRelNofollow) ++g.nofollow_links;
-  }
-  RETURN_IF_ERROR(it->status());
-  std::vector<AnchorCount> all;
-  all.reserve(groups.size());
-  for (auto& [anchor, g] : groups) {
-    g.anchor = anchor;
-    all.push_back(std::move(g));
-  }
-  std::sort(all.begin(), all.end(), [](const AnchorCount& a, const AnchorCount& b) {
-    return a.links != b.links ? a.links > b.links : a.anchor < b.anchor;
-  });
-  AnchorPage page;
-  page.total = all.size();
-  if (offset > 0 && offset >= page.total) return PastTheEnd(offset, page.total);
-  page.anchors = Window(std::move(all), offset, limit);
-  return page;
-}
+// AnchorTexts and ReferringDomains: intel.cc.
 
 absl::StatusOr<LinkedPagePage> QueryEngine::LinkedPages(const Scope& scope, uint64_t offset,
                                                         uint64_t limit) const {
@@ -431,39 +466,6 @@ absl::StatusOr<LinkedPagePage> QueryEngine::LinkedPages(const Scope& scope, uint
   RETURN_IF_ERROR(it->status());
   page.total = index;
   if (offset > 0 && offset >= page.total) return PastTheEnd(offset, page.total);
-  return page;
-}
-
-absl::StatusOr<ReferringDomainPage> QueryEngine::ReferringDomains(const Scope& scope,
-                                                                  uint64_t offset,
-                                                                  uint64_t limit) const {
-  Reader reader(db_);
-  std::string prefix = storage::PairCounterKey(scope.counter_kind, scope.counter_scope_key, "");
-  core::KeyRange range{prefix, core::PrefixSuccessor(prefix)};
-  std::vector<ReferringDomain> all;
-  auto it = reader.Iter(Family::kCounters, range);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    storage::ScopeKind kind;
-    std::string_view scope_key, source_domain_key;
-    if (!storage::ParsePairCounterKey(it->key(), kind, scope_key, source_domain_key) ||
-        scope_key != scope.counter_scope_key) {
-      continue;  // a longer scope key that shares the prefix bytes
-    }
-    std::optional<int64_t> n = storage::DecodeCounter(it->value());
-    if (!n) return absl::DataLossError("malformed counter");
-    if (*n <= 0) continue;  // a source domain whose links are all gone
-    absl::StatusOr<std::string> domain = core::HostFromKey(source_domain_key);
-    all.push_back(ReferringDomain{domain.ok() ? *domain : std::string(source_domain_key),
-                                  static_cast<uint64_t>(*n)});
-  }
-  RETURN_IF_ERROR(it->status());
-  std::sort(all.begin(), all.end(), [](const ReferringDomain& a, const ReferringDomain& b) {
-    return a.links != b.links ? a.links > b.links : a.domain < b.domain;
-  });
-  ReferringDomainPage page;
-  page.total = all.size();
-  if (offset > 0 && offset >= page.total) return PastTheEnd(offset, page.total);
-  page.domains = Window(std::move(all), offset, limit);
   return page;
 }
 

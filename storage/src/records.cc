@@ -81,6 +81,18 @@ absl::StatusOr<LinkValue> DecodeLinkValue(std::string_view bytes) {
   return v;
 }
 
+absl::Status DecodeLinkTimes(std::string_view bytes, int64_t& first_seen, int64_t& lost_time) {
+  Decoder d(bytes);
+  uint8_t version, tag, rel;
+  uint32_t position;
+  if (!d.GetByte(version) || version != kLinkVersion || !d.GetByte(tag) || tag > 6 ||
+      !d.GetByte(rel) || !d.GetVarint32(position) || !d.GetVarsint64(first_seen) ||
+      !d.GetVarsint64(lost_time)) {
+    return Malformed("link");
+  }
+  return absl::OkStatus();
+}
+
 std::string EncodePageValue(const PageValue& v) {
   std::string out;
   out.push_back(static_cast<char>(kPageVersion));
@@ -208,6 +220,82 @@ bool ParsePairCounterKey(std::string_view key, ScopeKind& kind, std::string_view
 }
 
 std::string PagesCounterKey() { return "G"; }
+
+uint32_t UnixDay(int64_t unix_seconds) {
+  if (unix_seconds <= 0) return 0;
+  int64_t day = unix_seconds / 86400;
+  return day > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(day);
+}
+
+std::string DayCounterPrefix(char letter, ScopeKind kind, std::string_view scope_key) {
+  std::string k;
+  k.reserve(scope_key.size() + 8);
+  k.push_back(letter);
+  k.push_back(static_cast<char>(kind));
+  core::PutVarint64(k, scope_key.size());
+  k.append(scope_key);
+  return k;
+}
+
+std::string DailyCounterKey(ScopeKind kind, std::string_view scope_key, uint32_t day) {
+  std::string k = DayCounterPrefix('D', kind, scope_key);
+  core::PutFixed32BE(k, day);
+  return k;
+}
+
+std::string RevivedByLostDayKey(ScopeKind kind, std::string_view scope_key, uint32_t lost_day) {
+  std::string k = DayCounterPrefix('V', kind, scope_key);
+  core::PutFixed32BE(k, lost_day);
+  return k;
+}
+
+bool ParseDayCounterKey(std::string_view key, char& letter, ScopeKind& kind,
+                        std::string_view& scope_key, uint32_t& day) {
+  if (key.size() < 3 + 4 || (key[0] != 'D' && key[0] != 'V')) return false;
+  letter = key[0];
+  kind = static_cast<ScopeKind>(key[1]);
+  if (kind != ScopeKind::kDomain && kind != ScopeKind::kHost && kind != ScopeKind::kUrl) {
+    return false;
+  }
+  Decoder d(key.substr(2));
+  uint64_t len;
+  if (!d.GetVarint64(len) || d.rest().size() != len + 4) return false;
+  scope_key = d.rest().substr(0, len);
+  day = core::DecodeFixed32BE(d.rest().data() + len);
+  return true;
+}
+
+namespace {
+
+// A meta value in ASCII decimal; nullopt when absent.
+absl::StatusOr<std::optional<int64_t>> GetMetaNumber(const Db& db, const char* key,
+                                                     const Snapshot* snapshot) {
+  absl::StatusOr<std::optional<std::string>> v = db.Get(Family::kMeta, key, snapshot);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<int64_t>();
+  const std::string& text = **v;
+  int64_t t = 0;
+  if (text.empty() || text.size() > 18) return Malformed(key);
+  for (char c : text) {
+    if (c < '0' || c > '9') return Malformed(key);
+    t = t * 10 + (c - '0');
+  }
+  return std::optional<int64_t>(t);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<int64_t>> GetHistorySince(const Db& db, const Snapshot* snapshot) {
+  return GetMetaNumber(db, kHistorySinceMetaKey, snapshot);
+}
+
+absl::StatusOr<uint32_t> GetHistoryLastDay(const Db& db, const Snapshot* snapshot) {
+  absl::StatusOr<std::optional<int64_t>> day = GetMetaNumber(db, kHistoryLastDayMetaKey, snapshot);
+  if (!day.ok()) return day.status();
+  if (!day->has_value()) return 0u;
+  if (**day > UINT32_MAX) return Malformed(kHistoryLastDayMetaKey);
+  return static_cast<uint32_t>(**day);
+}
 
 absl::StatusOr<ScopeCounts> GetScopeCounts(const Db& db, ScopeKind kind,
                                            std::string_view scope_key,

@@ -406,7 +406,15 @@ TEST_F(ApiTest, Domain_Siblings) {
   EXPECT_EQ(t.at("apiErrorCode").as_int64(), 0);
   EXPECT_EQ(t.at("resultCount").as_int64(), 34);  // every anchor differs
   EXPECT_THAT(KeysOf(t.at("apiResult").as_array().at(0)),
-              ElementsAre("text", "count", "nofollowCount"));
+              ElementsAre("text", "count", "nofollowCount", "referringDomains"));
+  for (const auto& row : t.at("apiResult").as_array()) {
+    EXPECT_EQ(row.at("referringDomains").as_int64(), 1);  // one link per anchor
+  }
+  HttpResult lx = Get("/api/links/getLinktexts/" + *full_ + "/example.com/xml/1");
+  EXPECT_NE(lx.body.find("<nofollowCount>1</nofollowCount><referringDomains>1</referringDomains>"
+                         "</linktext>"),
+            std::string::npos)
+      << lx.body;
   json::value p = GetJson("/api/links/getLinkedPages/" + *full_ + "/example.com/json/100");
   EXPECT_EQ(p.at("apiErrorCode").as_int64(), 0);
   EXPECT_EQ(p.at("resultCount").as_int64(), 34);  // 30 pNN + /, www /, page.html, blog post
@@ -586,6 +594,9 @@ TEST_F(ApiTest, Url_Siblings) {
   json::value lt = get("ResearchLinksGetListLinktext", "example.com");
   EXPECT_EQ(lt.at("count").as_int64(), 34);
   EXPECT_EQ(lt.at("response").as_array().size(), 10u);
+  EXPECT_THAT(KeysOf(lt.at("response").at(0)),
+              ElementsAre("linktext", "count", "nofollow", "refdomains"));
+  EXPECT_EQ(lt.at("response").at(0).at("refdomains").as_int64(), 1);
   json::value lp = get("ResearchLinksGetListLinkedPages", "example.com");
   EXPECT_EQ(lp.at("count").as_int64(), 34);
 }
@@ -652,6 +663,59 @@ TEST_F(ApiTest, Native_ScopesFiltersAndOffsets) {
   EXPECT_EQ(Str(err.at("error").at("param")), "limit");
 }
 
+// One link per referring domain: the first row of each source domain, in the
+// index order; the total is the number of referring domains (the counter),
+// and offset and cursor pages walk the same rows.
+TEST_F(ApiTest, Native_OneLinkPerReferringDomain) {
+  // The expectation from the known links: every source host here is a
+  // registrable domain of its own (a.org, b.org, cNN.net).
+  std::set<std::string> domains;
+  for (const auto& l : *links_) {
+    if (ExpectedPairs("example.com").count(l.source + " -> " + l.target)) {
+      domains.insert(std::string(core::ParseUrl(l.source).value().host()));
+    }
+  }
+  ASSERT_EQ(domains.size(), 32u);
+  std::vector<std::string> by_cursor, by_offset;
+  std::string cursor;
+  for (int pages = 0; pages < 20; ++pages) {
+    std::string target = "/v1/backlinks?target=example.com&per_domain=1&limit=7&key=" + *full_;
+    if (!cursor.empty()) target += "&cursor=" + cursor;
+    json::value v = GetJson(target);
+    EXPECT_EQ(v.at("total").as_int64(), 32);
+    EXPECT_TRUE(v.at("filter").at("per_domain").as_bool());
+    for (const auto& row : v.at("rows").as_array()) by_cursor.push_back(Str(row.at("source_url")));
+    cursor = v.at("next_cursor").is_null() ? "" : Str(v.at("next_cursor"));
+    if (cursor.empty()) break;
+  }
+  for (int offset = 0; offset < 32; offset += 10) {
+    json::value v = GetJson("/v1/backlinks?target=example.com&filter=per_domain&limit=10&offset=" +
+                            std::to_string(offset) + "&key=" + *full_);
+    EXPECT_EQ(v.at("total").as_int64(), 32);
+    for (const auto& row : v.at("rows").as_array()) by_offset.push_back(Str(row.at("source_url")));
+  }
+  EXPECT_EQ(by_cursor, by_offset);
+  std::set<std::string> seen;
+  for (const std::string& source : by_cursor) {
+    EXPECT_TRUE(seen.insert(std::string(core::ParseUrl(source).value().host())).second) << source;
+  }
+  EXPECT_EQ(seen, domains);
+  // With other filters: a.org's blog link is the only nofollow one.
+  json::value nf = GetJson("/v1/backlinks?target=example.com&filter=per_domain,nofollow&key=" +
+                           *full_);
+  EXPECT_EQ(nf.at("total").as_int64(), 1);
+  EXPECT_EQ(Str(nf.at("rows").at(0).at("source_url")), "http://a.org/1");
+  json::value off = GetJson("/v1/backlinks?target=example.com&filter=per_domain:0&key=" + *full_);
+  EXPECT_EQ(off.at("total").as_int64(), 34);
+  EXPECT_FALSE(off.at("filter").at("per_domain").as_bool());
+  GetJson("/v1/backlinks?target=example.com&per_domain=maybe&key=" + *full_, 400);
+  // Past the end: an empty page with the total.
+  json::value past =
+      GetJson("/v1/backlinks?target=example.com&per_domain=1&offset=32&key=" + *full_);
+  EXPECT_EQ(past.at("total").as_int64(), 32);
+  EXPECT_EQ(past.at("rows").as_array().size(), 0u);
+}
+
 // POST /v1/seeds belongs to `inlinksd crawl --serve` (tests/crawl covers
 // it); a server that does not crawl says so, after the usual key checks.
 TEST_F(ApiTest, Native_SeedsNeedACrawler) {
@@ -671,9 +735,27 @@ TEST_F(ApiTest, Native_CountsAndAggregates) {
   EXPECT_EQ(c.at("referring_domains").as_int64(), 32);
   json::value rd = GetJson("/v1/refdomains?target=example.com&limit=5&key=" + *full_);
   EXPECT_EQ(rd.at("total").as_int64(), 32);
-  EXPECT_EQ(rd.at("rows").as_array().size(), 5u);
+  ASSERT_EQ(rd.at("rows").as_array().size(), 5u);
+  // Most links first (a.org and b.org have two each), then by name.
+  EXPECT_THAT(KeysOf(rd.at("rows").at(0)), ElementsAre("domain", "links", "first_seen"));
+  EXPECT_EQ(Str(rd.at("rows").at(0).at("domain")), "a.org");
+  EXPECT_EQ(rd.at("rows").at(0).at("links").as_int64(), 2);
+  EXPECT_EQ(rd.at("rows").at(0).at("first_seen").as_int64(), 1700000000);
+  EXPECT_EQ(Str(rd.at("rows").at(1).at("domain")), "b.org");
+  EXPECT_EQ(Str(rd.at("rows").at(2).at("domain")), "c00.net");
+  EXPECT_EQ(rd.at("rows").at(2).at("links").as_int64(), 1);
+  json::value quick = GetJson("/v1/refdomains?target=example.com&first_seen=0&key=" + *full_);
+  EXPECT_EQ(quick.at("rows").as_array().size(), 32u);
+  EXPECT_TRUE(quick.at("rows").at(0).at("first_seen").is_null());
+  json::value past = GetJson("/v1/refdomains?target=example.com&offset=32&key=" + *full_);
+  EXPECT_EQ(past.at("total").as_int64(), 32);
+  EXPECT_EQ(past.at("rows").as_array().size(), 0u);
+  GetJson("/v1/refdomains?target=example.com&first_seen=x&key=" + *full_, 400);
   json::value an = GetJson("/v1/anchors?target=blog.example.com&key=" + *full_);
   EXPECT_EQ(Str(an.at("rows").at(0).at("anchor")), "Blog Post");
+  EXPECT_THAT(KeysOf(an.at("rows").at(0)),
+              ElementsAre("anchor", "links", "nofollow_links", "referring_domains"));
+  EXPECT_EQ(an.at("rows").at(0).at("referring_domains").as_int64(), 1);
   json::value lp = GetJson("/v1/linkedpages?target=other.net&key=" + *full_);
   EXPECT_EQ(lp.at("total").as_int64(), 1);
   json::value ps = GetJson("/v1/pagestrength?url=http://a.org/1&key=" + *full_);

@@ -329,6 +329,7 @@ HttpResponse Router::HandleDomain(const HttpRequest& request, Target target) con
           AppendXmlElement("text", a.anchor, b);
           AppendXmlNumber("count", static_cast<int64_t>(a.links), b);
           AppendXmlNumber("nofollowCount", static_cast<int64_t>(a.nofollow_links), b);
+          AppendXmlNumber("referringDomains", static_cast<int64_t>(a.referring_domains), b);
           b += "</linktext>";
         } else {
           if (comma) b.push_back(',');
@@ -339,6 +340,8 @@ HttpResponse Router::HandleDomain(const HttpRequest& request, Target target) con
           AppendUint(a.links, b);
           b += ",\"nofollowCount\":";
           AppendUint(a.nofollow_links, b);
+          b += ",\"referringDomains\":";
+          AppendUint(a.referring_domains, b);
           b += "}";
         }
       }

@@ -397,7 +397,9 @@ absl::StatusOr<ChargeResult> KeyStore::Charge(std::string_view id, int64_t rows)
     // The charge stands in memory either way; a failed write is retried
     // with the next batch.
     absl::Status written = WriteLocked(nullptr);
-    if (!written.ok()) INLINKS_LOG(WARNING) << "API key balances not saved yet: " << written;
+    if (!written.ok()) {
+      INLINKS_LOG(WARNING) << "API key balances not saved yet: " << written;
+    }
   }
   return result;
 }

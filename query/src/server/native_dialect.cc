@@ -1,15 +1,20 @@
 // File: query/src/server/native_dialect.cc
 //
 // Owns: the native dialect (API.md section 3): /v1/backlinks (every stored
-// field, exact total, cursor), /v1/counts, /v1/refdomains, /v1/anchors,
-// /v1/linkedpages, /v1/pagestrength. JSON only. Errors are
-// {"error":{"status":S,"code":"...","message":"...","param":"..."}} with
-// HTTP 400 (bad parameter), 401 (no or bad key), 402 (not enough credits),
-// 403 (function not allowed), 404 (unknown endpoint), 405, 500.
+// field, exact total, cursor, filters incl. one link per referring domain),
+// /v1/counts, /v1/refdomains (with first seen), /v1/anchors (with
+// referring-domain counts), /v1/linkedpages, /v1/pagestrength. JSON only.
+// Errors are {"error":{"status":S,"code":"...","message":"...","param":".."}}
+// with HTTP 400 (bad parameter), 401 (no or bad key), 402 (not enough credits),
+// 403 (function not allowed), 404 (unknown endpoint), 405, 409 (no daily
+// history in this database), 500. /v1/new, /v1/lost and /v1/trend are in
+// history_endpoints.cc.
 //
 // Thread safety: see router.h.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -17,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "inlinks/core/string_view.h"
 #include "server/common.h"
+#include "server/history_endpoints.h"
 #include "server/router.h"
 
 namespace inlinks::query::server {
@@ -68,6 +74,10 @@ bool ApplyFilterToken(std::string_view token, BacklinkFilter& filter) {
     filter.nofollow = false;
     return true;
   }
+  if (EqualsIgnoreCase(token, "per_domain") || EqualsIgnoreCase(token, "one_per_domain")) {
+    filter.one_per_domain = true;
+    return true;
+  }
   size_t colon = token.find(':');
   if (colon == std::string_view::npos) return false;
   std::string_view name = token.substr(0, colon);
@@ -88,6 +98,12 @@ bool ApplyFilterToken(std::string_view token, BacklinkFilter& filter) {
     auto b = ParseBool(value);
     if (!b) return false;
     filter.nofollow = *b;
+    return true;
+  }
+  if (EqualsIgnoreCase(name, "per_domain")) {
+    auto b = ParseBool(value);
+    if (!b) return false;
+    filter.one_per_domain = *b;
     return true;
   }
   return false;
@@ -150,7 +166,8 @@ HttpResponse Router::AddSeeds(const HttpRequest& request, const Target& target) 
 HttpResponse Router::HandleNative(const HttpRequest& request, const Target& target) const {
   const Params& p = target.params;
   enum class Endpoint {
-    kBacklinks, kCounts, kRefDomains, kAnchors, kLinkedPages, kPageStrength, kSeeds
+    kBacklinks, kCounts, kRefDomains, kAnchors, kLinkedPages, kPageStrength, kSeeds,
+    kNew, kLost, kTrend
   };
   Endpoint endpoint;
   std::string_view function;
@@ -173,6 +190,12 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
     function = kFnLinkedPages;
   } else if (name == "pagestrength") {
     endpoint = Endpoint::kPageStrength;
+    function = kFnCounts;
+  } else if (name == "new" || name == "lost") {
+    endpoint = name == "new" ? Endpoint::kNew : Endpoint::kLost;
+    function = kFnBacklinks;
+  } else if (name == "trend") {
+    endpoint = Endpoint::kTrend;
     function = kFnCounts;
   } else if (name == "seeds") {
     endpoint = Endpoint::kSeeds;
@@ -277,6 +300,11 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
           if (!tag) return BadParam("tag", "unknown tag");
           filter.tag = *tag;
         }
+        if (auto d = p.Get("per_domain")) {
+          auto b = ParseBool(*d);
+          if (!b) return BadParam("per_domain", "per_domain must be 0 or 1");
+          filter.one_per_domain = *b;
+        }
         if (auto f = p.Get("filter")) {
           std::string_view rest = *f;
           while (!rest.empty()) {
@@ -336,6 +364,8 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
         } else {
           body += "null";
         }
+        body += ",\"per_domain\":";
+        body += filter.one_per_domain ? "true" : "false";
         body += "},\"total\":";
         AppendUint(total, body);
         body += ",\"offset\":";
@@ -377,11 +407,25 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
         break;
       }
       case Endpoint::kRefDomains: {
-        auto page = engine_.ReferringDomains(*scope, offset, limit);
+        // first_seen=0 skips the scan of the scope's links that finds the
+        // first-seen times (the list itself comes from counters).
+        bool with_first_seen = true;
+        if (auto f = p.Get("first_seen")) {
+          auto b = ParseBool(*f);
+          if (!b) return BadParam("first_seen", "first_seen must be 0 or 1");
+          with_first_seen = *b;
+        }
+        auto page = engine_.ReferringDomains(*scope, offset, limit, with_first_seen);
         if (!page.ok() && !absl::IsOutOfRange(page.status())) {
           return NativeError(500, "internal", "internal error");
         }
-        AppendAggregateHead(*target_text, *scope, page.ok() ? page->total : 0, offset, body);
+        uint64_t total = page.ok() ? page->total : 0;
+        if (!page.ok()) {  // past the end: the total alone (from counters)
+          auto zero = engine_.ReferringDomains(*scope, 0, 0, false);
+          if (!zero.ok()) return NativeError(500, "internal", "internal error");
+          total = zero->total;
+        }
+        AppendAggregateHead(*target_text, *scope, total, offset, body);
         if (page.ok()) {
           rows_served = static_cast<int64_t>(page->domains.size());
           for (size_t i = 0; i < page->domains.size(); ++i) {
@@ -390,6 +434,12 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
             AppendJsonString(page->domains[i].domain, body);
             body += ",\"links\":";
             AppendUint(page->domains[i].links, body);
+            body += ",\"first_seen\":";
+            if (with_first_seen) {
+              AppendInt(page->domains[i].first_seen, body);
+            } else {
+              body += "null";
+            }
             body += "}";
           }
         }
@@ -412,6 +462,8 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
             AppendUint(page->anchors[i].links, body);
             body += ",\"nofollow_links\":";
             AppendUint(page->anchors[i].nofollow_links, body);
+            body += ",\"referring_domains\":";
+            AppendUint(page->anchors[i].referring_domains, body);
             body += "}";
           }
         }
@@ -443,6 +495,21 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
           }
         }
         body += "]";
+        break;
+      }
+      case Endpoint::kNew:
+      case Endpoint::kLost:
+      case Endpoint::kTrend: {
+        const HistoryEndpoint which = endpoint == Endpoint::kNew    ? HistoryEndpoint::kNew
+                                      : endpoint == Endpoint::kLost ? HistoryEndpoint::kLost
+                                                                    : HistoryEndpoint::kTrend;
+        auto failure = AppendHistoryAnswer(
+            engine_, which, p, *target_text, *scope, offset, limit,
+            static_cast<uint32_t>(std::max<int64_t>(std::time(nullptr), 0) / 86400), body,
+            rows_served);
+        if (failure) {
+          return NativeError(failure->status, failure->code, failure->message, failure->param);
+        }
         break;
       }
       case Endpoint::kPageStrength:

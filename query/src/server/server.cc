@@ -520,7 +520,9 @@ void Server::Stop() {
   impl.threads.clear();
   // Balances charged since the last batch write.
   absl::Status flushed = impl.keys.Flush();
-  if (!flushed.ok()) INLINKS_LOG(ERROR) << "API key balances not saved: " << flushed;
+  if (!flushed.ok()) {
+    INLINKS_LOG(ERROR) << "API key balances not saved: " << flushed;
+  }
 }
 
 uint16_t Server::port() const { return impl_->bound_port; }

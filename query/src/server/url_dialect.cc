@@ -344,6 +344,8 @@ HttpResponse Router::HandleUrlDialect(const HttpRequest& request, const Target& 
             AppendUint(page->anchors[i].links, b);
             b += ",\"nofollow\":";
             AppendUint(page->anchors[i].nofollow_links, b);
+            b += ",\"refdomains\":";
+            AppendUint(page->anchors[i].referring_domains, b);
             b += "}";
           }
         } else if (!absl::IsOutOfRange(page.status())) {

@@ -3,11 +3,16 @@
 // Owns: the consistency check of a stored index (`inlinks check`, and the
 // crash tests): recomputes every counter, referring-domain count and bucket
 // count from full scans of the records and compares; checks that every forward
-// record matches the reverse records of its page. Reads one snapshot, so it
-// can run beside a writer.
+// record matches the reverse records of its page; checks the daily history
+// counters: per scope and day, the links first seen that day and the links
+// still lost with a lost time that day must match the records, and (when
+// the history is complete) all daily changes of a scope must add up to its
+// live and referring-domain counts. Reads one snapshot, so it can run beside
+// a writer.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +27,13 @@ struct CheckReport {
   uint64_t pages = 0;
   uint64_t counters_checked = 0;
   uint64_t buckets_checked = 0;
+  // (scope, day) pairs whose daily history counters were checked against
+  // the records (storage/records.h DailyCounterKey).
+  uint64_t history_days_checked = 0;
+  // storage::GetHistorySince: 0 when the daily history is complete since the
+  // database was created (then its sums are checked too); nullopt when no
+  // history-keeping indexer has opened the database.
+  std::optional<int64_t> history_since;
   uint64_t errors = 0;
   std::vector<std::string> messages;  // the first errors found (at most 50)
   bool ok() const { return errors == 0; }

@@ -16,7 +16,10 @@
 //   - a page that returns 404/410, or is reported gone, loses all its links.
 // Counters (storage/records.h ScopeCounts) are exact after any sequence of
 // crawls, re-crawls and lost links, because they change in the same batch as
-// the records they count.
+// the records they count. So are the daily history counters (new, lost and
+// revived links and the referring-domain change per scope and UTC day of the
+// fetch time; storage/records.h DailyCounterKey), which the trend and
+// new/lost-links queries read.
 //
 // Thread safety: thread-safe. Index() may be called from many threads; the
 // per-page work that needs no database runs in parallel, the read-diff-write
@@ -57,6 +60,9 @@ struct IndexStats {
 class Indexer : public core::PageSink {
  public:
   // `db` must outlive the indexer. Only one Indexer may write a database.
+  // The first Create on a database records since when its daily history is
+  // complete (storage::kHistorySinceMetaKey): from the start for a database
+  // with no pages, else from now on.
   static absl::StatusOr<std::unique_ptr<Indexer>> Create(storage::Db& db,
                                                          const IndexerOptions& options = {});
   ~Indexer() override;

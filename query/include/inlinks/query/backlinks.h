@@ -20,8 +20,11 @@
 // stepped over plus `limit` rows and one page-record read per row
 // (storage/buckets.h). Unfiltered totals come from the scope counters
 // (no scan). Filtered queries (nofollow/tag) scan the whole scope to count
-// their exact total and to reach their offset: O(scope size). docs/query.md
-// has the table.
+// their exact total and to reach their offset: O(scope size); one link per
+// referring domain alone scans only up to the page's last row (its total is
+// the referring-domain counter). Anchor texts and referring domains' first
+// seen scan the scope (seconds for a 5M-link domain, milliseconds for
+// thousands of links). docs/query.md has the table and the figures.
 //
 // Thread safety: QueryEngine is immutable after construction and thread-safe
 // (any number of threads may query one engine); it borrows the Db (and the
@@ -44,6 +47,11 @@
 #include "inlinks/storage/records.h"
 
 namespace inlinks::query {
+
+// History calls (history.h has their types and contracts).
+struct DayRange;
+struct LinkTrend;
+struct HistoryPage;
 
 // ---------------------------------------------------------------------------
 // Scopes
@@ -166,9 +174,16 @@ struct BacklinkFilter {
   LinkState state = LinkState::kLive;
   std::optional<bool> nofollow;      // only nofollow (true) / only followed (false) rows
   std::optional<core::LinkTag> tag;  // only rows of this tag
+  // One link per referring domain: of the rows the other fields select, only
+  // the first (in the order above) of each source registrable domain. The
+  // total is then the number of referring domains among those rows. With
+  // state kLive and no nofollow/tag, the total is the scope's referring-
+  // domain counter and a page scans the scope only up to its last row
+  // (O(offset + limit) links); otherwise the whole scope is scanned.
+  bool one_per_domain = false;
 
   // True when only `state` restricts rows: the total comes from counters.
-  bool CountedByCounters() const { return !nofollow && !tag; }
+  bool CountedByCounters() const { return !nofollow && !tag && !one_per_domain; }
 };
 
 struct BacklinkPage {
@@ -199,9 +214,10 @@ struct ScopeCounts {
 };
 
 struct AnchorCount {
-  std::string anchor;           // raw stored bytes
-  uint64_t links = 0;           // live links with exactly this anchor
-  uint64_t nofollow_links = 0;  // of which nofollow
+  std::string anchor;              // raw stored bytes
+  uint64_t links = 0;              // live links with exactly this anchor
+  uint64_t nofollow_links = 0;     // of which nofollow
+  uint64_t referring_domains = 0;  // distinct source registrable domains of those links
 };
 struct AnchorPage {
   std::vector<AnchorCount> anchors;  // most links first, then anchor bytes ascending
@@ -223,6 +239,10 @@ struct LinkedPagePage {
 struct ReferringDomain {
   std::string domain;  // "example.org" (registrable domain of the sources)
   uint64_t links = 0;  // live links from it into the scope
+  // Unix seconds: the earliest first_seen among those live links (a revived
+  // link keeps its original first_seen; lost links do not count). 0 when not
+  // computed (ReferringDomains' with_first_seen).
+  int64_t first_seen = 0;
 };
 struct ReferringDomainPage {
   std::vector<ReferringDomain> domains;  // most links first, then domain ascending
@@ -264,9 +284,14 @@ class QueryEngine {
   // scan). Errors: storage errors.
   absl::StatusOr<ScopeCounts> CountBacklinks(const Scope& scope) const;
 
-  // Anchor texts of the scope's live links, grouped, with counts: entries
-  // [offset, offset + limit) of the grouped list. Cost: a scan of the scope's
-  // live links plus memory for its distinct anchors (O(scope size)).
+  // Anchor texts of the scope's live links, grouped, with counts and
+  // referring-domain counts: entries [offset, offset + limit) of the grouped
+  // list. Cost: a scan of the scope's live links (O(scope size); about
+  // 0.3 us per link, docs/query.md), memory for its distinct anchors and
+  // its distinct (anchor, referring domain) pairs (~16 bytes each), plus a
+  // scan of its per-source-domain counters to check the attribution.
+  // Errors: kOutOfRange for an offset past the last entry (offset > 0);
+  // kDataLoss; storage errors.
   absl::StatusOr<AnchorPage> AnchorTexts(const Scope& scope, uint64_t offset, uint64_t limit) const;
 
   // Distinct target pages of the scope that have live backlinks, with each
@@ -277,16 +302,34 @@ class QueryEngine {
                                              uint64_t limit) const;
 
   // Registrable domains of the sources linking into the scope (live links),
-  // with their link counts: entries [offset, offset + limit). Cost: a scan of
-  // the scope's per-source-domain counters (O(referring domains), not links).
+  // with their link counts and first-seen times: entries
+  // [offset, offset + limit). The list, its order and total come from the
+  // scope's per-source-domain counters (O(referring domains)); first_seen is
+  // computed at query time for the entries returned only: a scan of the
+  // scope's live links that stops once every link of those domains has been
+  // seen (their counts say how many), so O(scope size) in the worst case
+  // (~0.4 us per link; docs/query.md). `with_first_seen` false (or limit 0)
+  // skips that scan and leaves first_seen 0.
+  // Errors: kOutOfRange for an offset past the last entry (offset > 0);
+  // kDataLoss; storage errors.
   absl::StatusOr<ReferringDomainPage> ReferringDomains(const Scope& scope, uint64_t offset,
-                                                       uint64_t limit) const;
+                                                       uint64_t limit,
+                                                       bool with_first_seen = true) const;
 
   // The page strength of one source page, if it was crawled: its raw rank
   // (PageValue::rank; SrFromRank gives sr). nullopt for a page never crawled.
   // `url` is parsed and normalized first. Errors: kInvalidArgument for a URL
   // that does not parse.
   absl::StatusOr<std::optional<double>> PageRank(std::string_view url) const;
+
+  // History (query/src/history.cc; include history.h to call them): the
+  // daily trend of the scope's live backlinks and referring domains over
+  // `range`, and its links first seen / lost within `range`.
+  absl::StatusOr<LinkTrend> Trend(const Scope& scope, const DayRange& range) const;
+  absl::StatusOr<HistoryPage> NewLinks(const Scope& scope, const DayRange& range, uint64_t offset,
+                                       uint64_t limit) const;
+  absl::StatusOr<HistoryPage> LostLinks(const Scope& scope, const DayRange& range, uint64_t offset,
+                                        uint64_t limit) const;
 
  private:
   const storage::Db& db_;

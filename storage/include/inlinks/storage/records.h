@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,9 @@ struct LinkValue {
 };
 std::string EncodeLinkValue(const LinkValue& v);
 absl::StatusOr<LinkValue> DecodeLinkValue(std::string_view bytes);
+// Only the first-seen and lost times of a link value, without copying its
+// strings (history scans). Errors: kDataLoss.
+absl::Status DecodeLinkTimes(std::string_view bytes, int64_t& first_seen, int64_t& lost_time);
 
 // ---- Pages (Family::kPages), key = source href ----
 struct PageValue {
@@ -125,6 +129,58 @@ std::string PagesCounterKey();
 absl::StatusOr<ScopeCounts> GetScopeCounts(const Db& db, ScopeKind kind,
                                            std::string_view scope_key,
                                            const Snapshot* snapshot = nullptr);
+
+// ---- Daily history (Family::kCounters; docs/keys.md "Daily history") ----
+//
+// Days are UTC days since 1970-01-01 (unix seconds / 86,400, rounded down;
+// times before 1970 count as day 0). An event's day is the fetch time of
+// the page whose indexing caused it.
+uint32_t UnixDay(int64_t unix_seconds);
+
+// Daily history is kept for domain and host scopes. Not for URL scopes: a
+// page's links mostly go to distinct URLs, so URL-scope counters would add a
+// merge per link to every page's batch (about 12% of the indexer's CPU in
+// bench/micro/index_bench.cc); a URL scope's new and lost links are counted
+// by scanning its records instead (they are few).
+inline bool KeepsDailyHistory(ScopeKind kind) { return kind != ScopeKind::kUrl; }
+
+// 'D' kind varint(len) scope_key day:u32be: what happened to the scope's
+// links that day, fields below. One merge per scope per page that changed
+// its links, in the page's batch.
+enum DailyField {
+  kDailyNewField = 0,               // links seen for the first time (first_seen that day)
+  kDailyLostField = 1,              // live links found missing (moved to kLost)
+  kDailyRevivedField = 2,           // lost links back on their page
+  kDailyReferringDomainsField = 3,  // change of the referring-domain count
+};
+std::string DailyCounterKey(ScopeKind kind, std::string_view scope_key, uint32_t day);
+// 'V' kind varint(len) scope_key lost_day:u32be: [0] links lost on lost_day
+// that have been revived since (on any later day), so that the links still
+// lost with a lost time on day d number D(d).lost - V(d).
+std::string RevivedByLostDayKey(ScopeKind kind, std::string_view scope_key, uint32_t lost_day);
+// The prefix every 'D' (letter 'D') or 'V' (letter 'V') key of one scope
+// starts with; a key of the scope is this prefix plus 4 day bytes.
+std::string DayCounterPrefix(char letter, ScopeKind kind, std::string_view scope_key);
+// Splits a 'D' or 'V' key; false when malformed or of another letter.
+bool ParseDayCounterKey(std::string_view key, char& letter, ScopeKind& kind,
+                        std::string_view& scope_key, uint32_t& day);
+
+// Meta key (Family::kMeta) holding, in ASCII decimal unix seconds, the time
+// from which the daily counters record every event: "0" when they have
+// been kept since the database was created; the first open by an indexer
+// that keeps them otherwise (a database indexed by an older build). Absent
+// when no such indexer has opened the database yet.
+inline constexpr char kHistorySinceMetaKey[] = "inlinks.history_since";
+// nullopt when absent. Errors: kDataLoss for a value that is not a number.
+absl::StatusOr<std::optional<int64_t>> GetHistorySince(const Db& db,
+                                                       const Snapshot* snapshot = nullptr);
+// Meta key holding, in ASCII decimal, the latest day of any 'D' or 'V'
+// counter (absent before the first): readers get every day of a scope by
+// point reads up to it, never by iterating kCounters (whose hash memtable
+// copies itself for every ordered iterator).
+inline constexpr char kHistoryLastDayMetaKey[] = "inlinks.history_last_day";
+// 0 when absent. Errors: kDataLoss for a value that is not a number.
+absl::StatusOr<uint32_t> GetHistoryLastDay(const Db& db, const Snapshot* snapshot = nullptr);
 
 // The scope keys of a target URL key: its domain (the first domain_key_len
 // bytes), its host, and the URL itself.
