@@ -434,8 +434,13 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
       // A hash of small skiplists instead of one big one: inserts of counter
       // keys from all over the key space (3 per link) stop paying a full
       // skiplist search each. The bucket array (8 bytes a bucket) stays a
-      // small part of the write buffer.
-      o.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(24));
+      // small part of the write buffer. The bucket is chosen by the first 64
+      // bytes, which cover a URL scope's key: with 24 bytes every URL of a
+      // host shared one bucket (index_bench: 60k -> 69k links/s). Ordered
+      // scans of this family copy the memtable into one sorted list
+      // (RocksDB's hash-skiplist iterator); the default skiplist would avoid
+      // that but made indexing 38% slower.
+      o.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(64));
       o.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(
           std::max<size_t>(1024, options.write_buffer_bytes / 256)));
     }
