@@ -16,6 +16,7 @@
 #include "inlinks/core/status_macros.h"
 #include "inlinks/core/url.h"
 #include "inlinks/storage/buckets.h"
+#include "rows.h"
 #include "source_domains.h"
 
 namespace inlinks::query {
@@ -85,7 +86,7 @@ absl::StatusOr<bool> Matches(const BacklinkFilter& f, std::string_view value) {
 class Reader {
  public:
   explicit Reader(const storage::Db& db, const GeoDb* geo = nullptr)
-      : db_(db), geo_(geo), snapshot_(db.GetSnapshot()) {}
+      : db_(db), snapshot_(db.GetSnapshot()), rows_(db, geo, snapshot_.get()) {}
 
   const storage::Snapshot* snapshot() const { return snapshot_.get(); }
 
@@ -98,50 +99,7 @@ class Reader {
   }
 
   absl::StatusOr<BacklinkRow> MakeRow(std::string_view key, std::string_view value, bool lost) {
-    ASSIGN_OR_RETURN(BacklinkRow row, MakeLinkRow(key, value, lost));
-    ASSIGN_OR_RETURN(const storage::PageValue* page, Page(row.source_url));
-    AddPage(page, row);
-    return row;
-  }
-
-  // A row from its reverse record alone (no source-page fields yet).
-  static absl::StatusOr<BacklinkRow> MakeLinkRow(std::string_view key, std::string_view value,
-                                                 bool lost) {
-    ASSIGN_OR_RETURN(storage::ReverseKeyParts parts, storage::DecodeReverseKey(key));
-    ASSIGN_OR_RETURN(storage::LinkValue v, storage::DecodeLinkValue(value));
-    BacklinkRow row;
-    row.source_url = std::string(parts.source_href);
-    row.target_url = std::move(v.target_href);
-    row.anchor = std::move(v.anchor);
-    row.position = v.position;
-    row.tag = v.tag;
-    row.rel = v.rel;
-    row.lost = lost;
-    row.first_seen = v.first_seen;
-    row.lost_time = lost ? v.lost_time : 0;
-    row.key = std::string(key);
-    return row;
-  }
-
-  // The source-page fields of `row` from `page` (nullptr: never crawled).
-  void AddPage(const storage::PageValue* page, BacklinkRow& row) const {
-    if (page != nullptr) {
-      row.source_title = page->title;
-      row.links_internal = page->internal_links;
-      row.links_external = page->external_links;
-      row.links_total = page->total_links;
-      row.last_seen = page->last_fetch;
-      row.ip = page->ip;
-      row.http_status = page->http_status;
-      row.rank = page->rank;
-      row.sr = SrFromRank(page->rank);
-      if (geo_ != nullptr) {
-        GeoInfo where = geo_->Lookup(row.ip);
-        row.ccode = std::move(where.ccode);
-        row.country = std::move(where.country);
-        row.city = std::move(where.city);
-      }
-    }
+    return rows_.MakeRow(key, value, lost);
   }
 
   // Reads matching rows from `it` (positioned) until `rows` holds `limit`;
@@ -155,63 +113,19 @@ class Reader {
         ASSIGN_OR_RETURN(take, Matches(*filter, it.value()));
       }
       if (take) {
-        ASSIGN_OR_RETURN(BacklinkRow row, MakeLinkRow(it.key(), it.value(), lost));
+        ASSIGN_OR_RETURN(BacklinkRow row, RowBuilder::MakeLinkRow(it.key(), it.value(), lost));
         rows.push_back(std::move(row));
       }
       it.Next();
     }
     RETURN_IF_ERROR(it.status());
-    return AddPages(rows, first);
+    return rows_.AddPages(rows, first);
   }
 
  private:
-  // Adds the source-page fields to rows[first..]: the page records not
-  // cached yet are read with one MultiGet.
-  absl::Status AddPages(std::vector<BacklinkRow>& rows, size_t first) {
-    if (pages_.size() + (rows.size() - first) > 4096) pages_.clear();  // bound memory
-    std::vector<std::string_view> missing;
-    for (size_t i = first; i < rows.size(); ++i) {
-      if (!pages_.contains(rows[i].source_url)) missing.push_back(rows[i].source_url);
-    }
-    std::sort(missing.begin(), missing.end());
-    missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
-    if (!missing.empty()) {
-      ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
-                       db_.MultiGet(Family::kPages, missing, snapshot_.get()));
-      for (size_t i = 0; i < missing.size(); ++i) {
-        std::optional<storage::PageValue> page;
-        if (values[i]) {
-          ASSIGN_OR_RETURN(page, storage::DecodePageValue(*values[i]));
-        }
-        pages_.emplace(std::string(missing[i]), std::move(page));
-      }
-    }
-    for (size_t i = first; i < rows.size(); ++i) {
-      const std::optional<storage::PageValue>& page = pages_.at(rows[i].source_url);
-      AddPage(page ? &*page : nullptr, rows[i]);
-    }
-    return absl::OkStatus();
-  }
-
-  // The page record of `href`; nullptr when there is none.
-  absl::StatusOr<const storage::PageValue*> Page(std::string_view href) {
-    auto found = pages_.find(std::string(href));
-    if (found != pages_.end()) return found->second ? &*found->second : nullptr;
-    ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                     db_.Get(Family::kPages, href, snapshot_.get()));
-    std::optional<storage::PageValue> page;
-    if (bytes) {
-      ASSIGN_OR_RETURN(page, storage::DecodePageValue(*bytes));
-    }
-    if (pages_.size() > 4096) pages_.clear();  // bound memory for huge limits
-    auto [it, inserted] = pages_.emplace(std::string(href), std::move(page));
-    return it->second ? &*it->second : nullptr;
-  }
-
   const storage::Db& db_;
-  const GeoDb* geo_;  // may be null
   std::unique_ptr<storage::Snapshot> snapshot_;
-  std::unordered_map<std::string, std::optional<storage::PageValue>> pages_;
+  RowBuilder rows_;
 };
 
 // Skips `n` rows of `it`; returns the status of the iterator.

@@ -22,6 +22,7 @@
 #include "inlinks/core/keys.h"
 #include "inlinks/core/status_macros.h"
 #include "inlinks/storage/records.h"
+#include "rows.h"
 
 namespace inlinks::query {
 namespace {
@@ -112,68 +113,6 @@ absl::Status ForEachDay(const storage::Db& db, const storage::Snapshot* snapshot
   return absl::OkStatus();
 }
 
-// Reads rows of one request from one snapshot, joining each with its source
-// page's record (and its location, with a GeoDb), as QueryEngine::Backlinks
-// does.
-class RowReader {
- public:
-  RowReader(const storage::Db& db, const GeoDb* geo, const storage::Snapshot* snapshot)
-      : db_(db), geo_(geo), snapshot_(snapshot) {}
-
-  absl::StatusOr<BacklinkRow> MakeRow(std::string_view key, std::string_view value, bool lost) {
-    ASSIGN_OR_RETURN(storage::ReverseKeyParts parts, storage::DecodeReverseKey(key));
-    ASSIGN_OR_RETURN(storage::LinkValue v, storage::DecodeLinkValue(value));
-    BacklinkRow row;
-    row.source_url = std::string(parts.source_href);
-    row.target_url = std::move(v.target_href);
-    row.anchor = std::move(v.anchor);
-    row.position = v.position;
-    row.tag = v.tag;
-    row.rel = v.rel;
-    row.lost = lost;
-    row.first_seen = v.first_seen;
-    row.lost_time = lost ? v.lost_time : 0;
-    row.key = std::string(key);
-    ASSIGN_OR_RETURN(const storage::PageValue* page, Page(parts.source_href));
-    if (page != nullptr) {
-      row.source_title = page->title;
-      row.links_internal = page->internal_links;
-      row.links_external = page->external_links;
-      row.links_total = page->total_links;
-      row.last_seen = page->last_fetch;
-      row.ip = page->ip;
-      row.http_status = page->http_status;
-      row.rank = page->rank;
-      row.sr = SrFromRank(page->rank);
-      if (geo_ != nullptr) {
-        GeoInfo where = geo_->Lookup(row.ip);
-        row.ccode = std::move(where.ccode);
-        row.country = std::move(where.country);
-        row.city = std::move(where.city);
-      }
-    }
-    return row;
-  }
-
- private:
-  absl::StatusOr<const storage::PageValue*> Page(std::string_view href) {
-    auto found = pages_.find(std::string(href));
-    if (found != pages_.end()) return found->second ? &*found->second : nullptr;
-    ASSIGN_OR_RETURN(std::optional<std::string> bytes, db_.Get(Family::kPages, href, snapshot_));
-    std::optional<storage::PageValue> page;
-    if (bytes) {
-      ASSIGN_OR_RETURN(page, storage::DecodePageValue(*bytes));
-    }
-    if (pages_.size() > 4096) pages_.clear();  // bound memory for huge limits
-    auto [it, inserted] = pages_.emplace(std::string(href), std::move(page));
-    return it->second ? &*it->second : nullptr;
-  }
-
-  const storage::Db& db_;
-  const GeoDb* geo_;
-  const storage::Snapshot* snapshot_;
-  std::unordered_map<std::string, std::optional<storage::PageValue>> pages_;
-};
 
 enum class Window { kNew, kLost };
 
@@ -212,7 +151,7 @@ absl::StatusOr<HistoryPage> LinksInWindow(const storage::Db& db, const GeoDb* ge
 
   // The rows: the scope's records in index order, those in the window
   // counted, those from `offset` on read in full.
-  RowReader reader(db, geo, snapshot.get());
+  RowBuilder reader(db, geo, snapshot.get());
   uint64_t matched = 0;
   auto done = [&] { return !page.scanned && (page.rows.size() >= limit || matched >= page.total); };
   const Family families[2] = {Family::kLinks, Family::kLost};
