@@ -26,6 +26,7 @@
 #include "inlinks/storage/db.h"
 #include "tests/query/geo_testing.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/ports.h"
 #include "tests/testing/temp_dir.h"
 
 namespace inlinks::tools {
@@ -33,6 +34,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::inlinks::testing::IsOk;
+using ::inlinks::testing::LoopbackHttp;
 using ::inlinks::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -214,24 +216,6 @@ int WaitExit(pid_t pid) {
   return -1;
 }
 
-std::string HttpGet(uint16_t port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  std::string out;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
-    std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-      char buf[65536];
-      ssize_t n;
-      while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
-    }
-  }
-  close(fd);
-  return out;
-}
 
 // A bad --geoip stops inlinksd at startup with a message naming the option.
 TEST(DaemonGeoip, BadFileFailsAtStartup) {
@@ -297,7 +281,7 @@ TEST(DaemonGeoip, ServeLocatesRows) {
     }
   }
   std::string response;
-  if (port != 0) response = HttpGet(port, "/v1/backlinks?target=geo.test&key=" + key);
+  if (port != 0) response = LoopbackHttp(port, "GET", "/v1/backlinks?target=geo.test&key=" + key);
   kill(d.pid, SIGTERM);
   EXPECT_EQ(WaitExit(d.pid), 0);
   ASSERT_NE(port, 0) << err;

@@ -26,6 +26,7 @@
 #include "inlinks/storage/db.h"
 #include "inlinks/storage/records.h"
 #include "inlinks/testweb/server.h"
+#include "tests/testing/ports.h"
 #include "tests/testing/status_matchers.h"
 
 namespace inlinks {
@@ -33,6 +34,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::inlinks::testing::IsOk;
+using ::inlinks::testing::LoopbackHttp;
 
 pid_t StartDaemon(const std::vector<std::string>& args) {
   pid_t pid = fork();
@@ -224,30 +226,6 @@ TEST(Signals, SighupReloadsSeedsAndSigtermExitsCleanly) {
   fs::remove_all(base);
 }
 
-// One HTTP/1.1 request to 127.0.0.1:`port` over a plain socket; the whole
-// response.
-std::string HttpCall(uint16_t port, const std::string& method, const std::string& path,
-                     const std::string& body = "") {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  std::string out;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
-    std::string req = method + " " + path +
-                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                      "Content-Type: text/plain\r\nContent-Length: " +
-                      std::to_string(body.size()) + "\r\n\r\n" + body;
-    if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-      char buf[65536];
-      ssize_t n;
-      while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
-    }
-  }
-  close(fd);
-  return out;
-}
 
 // `crawl --serve` answers the API while crawling, with the crawler's
 // counters on /metrics and the default key printed on stderr; seeds POSTed
@@ -301,7 +279,7 @@ TEST(Serve, CrawlServesTheApiAndCrawlerMetrics) {
   // Wait until the crawl has indexed something, then ask.
   std::string metrics;
   for (int i = 0; i < 200; ++i) {
-    metrics = HttpCall(port, "GET", "/metrics");
+    metrics = LoopbackHttp(port, "GET", "/metrics");
     if (metrics.find("inlinks_crawl_pages_indexed_total 0") == std::string::npos &&
         metrics.find("inlinks_crawl_pages_indexed_total") != std::string::npos) {
       break;
@@ -316,7 +294,7 @@ TEST(Serve, CrawlServesTheApiAndCrawlerMetrics) {
   EXPECT_EQ(metrics.find("process_resident_memory_bytes 0\n"), std::string::npos);
   EXPECT_NE(metrics.find("inlinks_rocksdb_block_cache_bytes "), std::string::npos);
   EXPECT_EQ(metrics.find("inlinks_crawl_pages_indexed_total 0\n"), std::string::npos);
-  std::string api = HttpCall(port, "GET", "/api/links/getBacklinks/" + key + "/" +
+  std::string api = LoopbackHttp(port, "GET", "/api/links/getBacklinks/" + key + "/" +
                                       (*server)->web()->DomainOf(0) + "/json/1/0");
   EXPECT_NE(api.find("\"apiErrorMessage\":\"0k.\""), std::string::npos) << api;
 
@@ -329,10 +307,10 @@ TEST(Serve, CrawlServesTheApiAndCrawlerMetrics) {
     return false;
   };
   EXPECT_FALSE(requested(web.HostName(1)));
-  std::string no_key = HttpCall(port, "POST", "/v1/seeds", web.Origin(1) + "/\n");
+  std::string no_key = LoopbackHttp(port, "POST", "/v1/seeds", web.Origin(1) + "/\n");
   EXPECT_NE(no_key.find("HTTP/1.1 401"), std::string::npos) << no_key;
   std::string added =
-      HttpCall(port, "POST", "/v1/seeds?key=" + key, "# more\n" + web.Origin(1) + "/\n");
+      LoopbackHttp(port, "POST", "/v1/seeds?key=" + key, "# more\n" + web.Origin(1) + "/\n");
   EXPECT_NE(added.find("{\"added\":1,\"received\":1}"), std::string::npos) << added;
   for (int i = 0; i < 200 && !requested(web.HostName(1)); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));

@@ -2,7 +2,8 @@
 //
 // Owns: finding a loopback TCP port nobody listens on (bound to 127.0.0.1
 // port 0, then closed), for tests that need a refused connection or a port
-// for a server they start as another process.
+// for a server they start as another process; and one plain HTTP/1.1
+// request to such a server.
 #pragma once
 
 #include <netinet/in.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <string>
 
 namespace inlinks::testing {
 
@@ -26,6 +28,32 @@ inline uint16_t FreeLoopbackPort() {
   }
   if (fd >= 0) close(fd);
   return port;
+}
+
+// One HTTP/1.1 request to 127.0.0.1:`port` over a plain socket
+// (Connection: close; a body is sent as text/plain); the whole response,
+// empty when the connection failed.
+inline std::string LoopbackHttp(uint16_t port, const std::string& method, const std::string& path,
+                                const std::string& body = "") {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  std::string out;
+  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+    std::string req = method + " " + path +
+                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                      "Content-Type: text/plain\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\n\r\n" + body;
+    if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+      char buf[65536];
+      ssize_t n;
+      while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  if (fd >= 0) close(fd);
+  return out;
 }
 
 }  // namespace inlinks::testing
