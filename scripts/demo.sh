@@ -67,7 +67,10 @@ show() {  # title, then the command, then its output (JSON pretty-printed)
   echo "\$ $2"
   local out
   out=$(eval "$2")
-  if [[ $out == \{* ]]; then python3 -m json.tool --no-ensure-ascii <<<"$out" | head -40
+  # (Through a file: json.tool exits 32 when `head` closes the pipe early.)
+  if [[ $out == \{* ]]; then
+    python3 -m json.tool --no-ensure-ascii <<<"$out" >"$work/pretty.json"
+    head -40 "$work/pretty.json"
   else head -c 1500 <<<"$out"; echo; fi
 }
 
