@@ -1,7 +1,7 @@
 // File: query/src/server/common.h
 //
 // Owns: small helpers shared by the dialect handlers: appending numbers and
-// escaped strings to JSON/XML bodies, base64url for cursors, and the mapping
+// escaped strings (and the native scope object) to JSON/XML bodies, base64url for cursors, and the mapping
 // of a charging outcome.
 //
 // Thread safety: pure functions.
@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "inlinks/query/backlinks.h"
 #include "inlinks/query/writers.h"
 
 namespace inlinks::query::server {
@@ -44,6 +45,15 @@ inline void AppendXmlNumber(std::string_view name, int64_t v, std::string& out) 
   out += "</";
   out.append(name);
   out.push_back('>');
+}
+
+// The native dialect's scope object: `{"kind":..,"name":..}`.
+inline void AppendJsonScope(const Scope& scope, std::string& out) {
+  out += "{\"kind\":";
+  AppendJsonString(ScopeKindName(scope.kind), out);
+  out += ",\"name\":";
+  AppendJsonString(scope.name, out);
+  out += "}";
 }
 
 // Unpadded base64url (RFC 4648 section 5): cursors travel in URLs.

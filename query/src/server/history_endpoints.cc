@@ -26,11 +26,9 @@ void AppendHead(std::string_view target, const Scope& scope, const DayRange& ran
                 std::string& body) {
   body = "{\"target\":";
   AppendJsonString(target, body);
-  body += ",\"scope\":{\"kind\":";
-  AppendJsonString(ScopeKindName(scope.kind), body);
-  body += ",\"name\":";
-  AppendJsonString(scope.name, body);
-  body += "},\"from\":\"";
+  body += ",\"scope\":";
+  AppendJsonScope(scope, body);
+  body += ",\"from\":\"";
   body += FormatDay(range.first);
   body += "\",\"to\":\"";
   body += FormatDay(range.last);

@@ -109,14 +109,6 @@ bool ApplyFilterToken(std::string_view token, BacklinkFilter& filter) {
   return false;
 }
 
-void AppendScope(const Scope& scope, std::string& b) {
-  b += "{\"kind\":";
-  AppendJsonString(ScopeKindName(scope.kind), b);
-  b += ",\"name\":";
-  AppendJsonString(scope.name, b);
-  b += "}";
-}
-
 // The head every aggregate answer shares, up to its open rows array:
 // {"target":..,"scope":..,"total":..,"offset":..,"rows":[
 void AppendAggregateHead(std::string_view target, const Scope& scope, uint64_t total,
@@ -124,7 +116,7 @@ void AppendAggregateHead(std::string_view target, const Scope& scope, uint64_t t
   body = "{\"target\":";
   AppendJsonString(target, body);
   body += ",\"scope\":";
-  AppendScope(scope, body);
+  AppendJsonScope(scope, body);
   body += ",\"total\":";
   AppendUint(total, body);
   body += ",\"offset\":";
@@ -353,7 +345,7 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
         body = "{\"target\":";
         AppendJsonString(*target_text, body);
         body += ",\"scope\":";
-        AppendScope(*scope, body);
+        AppendJsonScope(*scope, body);
         body += ",\"filter\":{\"state\":";
         AppendJsonString(LinkStateName(filter.state), body);
         body += ",\"nofollow\":";
@@ -396,7 +388,7 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
         body = "{\"target\":";
         AppendJsonString(*target_text, body);
         body += ",\"scope\":";
-        AppendScope(*scope, body);
+        AppendJsonScope(*scope, body);
         body += ",\"live\":";
         AppendUint(counts->live, body);
         body += ",\"lost\":";
