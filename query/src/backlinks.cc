@@ -6,7 +6,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -98,9 +97,8 @@ class Reader {
     return storage::GetScopeCounts(db_, kind, key, snapshot_.get());
   }
 
-  absl::StatusOr<BacklinkRow> MakeRow(std::string_view key, std::string_view value, bool lost) {
-    return rows_.MakeRow(key, value, lost);
-  }
+  // Adds the source-page fields to rows built by RowBuilder::MakeLinkRow.
+  absl::Status AddPages(std::vector<BacklinkRow>& rows) { return rows_.AddPages(rows, 0); }
 
   // Reads matching rows from `it` (positioned) until `rows` holds `limit`;
   // leaves `it` at the first row not taken.
@@ -199,7 +197,7 @@ absl::StatusOr<BacklinkPage> ScanFiltered(Reader& reader, const Scope& scope,
       }
       if (in_window && page.rows.size() < limit) {
         ASSIGN_OR_RETURN(BacklinkRow row,
-                         reader.MakeRow(it->key(), it->value(), fam == kCursorLost));
+                         RowBuilder::MakeLinkRow(it->key(), it->value(), fam == kCursorLost));
         page.rows.push_back(std::move(row));
       }
       ++index;
@@ -207,6 +205,7 @@ absl::StatusOr<BacklinkPage> ScanFiltered(Reader& reader, const Scope& scope,
     }
     RETURN_IF_ERROR(it->status());
   }
+  RETURN_IF_ERROR(reader.AddPages(page.rows));
   page.total = known_total ? *known_total : index;
   page.offset = cursor != nullptr ? before : offset;
   if (cursor == nullptr && offset > 0 && offset >= page.total) {

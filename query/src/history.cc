@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -151,7 +150,7 @@ absl::StatusOr<HistoryPage> LinksInWindow(const storage::Db& db, const GeoDb* ge
 
   // The rows: the scope's records in index order, those in the window
   // counted, those from `offset` on read in full.
-  RowBuilder reader(db, geo, snapshot.get());
+  RowBuilder rows(db, geo, snapshot.get());
   uint64_t matched = 0;
   auto done = [&] { return !page.scanned && (page.rows.size() >= limit || matched >= page.total); };
   const Family families[2] = {Family::kLinks, Family::kLost};
@@ -166,13 +165,14 @@ absl::StatusOr<HistoryPage> LinksInWindow(const storage::Db& db, const GeoDb* ge
       const uint32_t day = storage::UnixDay(window == Window::kNew ? first_seen : lost_time);
       if (day < range.first || day > range.last) continue;
       if (matched >= offset && page.rows.size() < limit) {
-        ASSIGN_OR_RETURN(BacklinkRow row, reader.MakeRow(it->key(), it->value(), lost));
+        ASSIGN_OR_RETURN(BacklinkRow row, RowBuilder::MakeLinkRow(it->key(), it->value(), lost));
         page.rows.push_back(std::move(row));
       }
       ++matched;
     }
     RETURN_IF_ERROR(it->status());
   }
+  RETURN_IF_ERROR(rows.AddPages(page.rows, 0));
   if (page.scanned) {
     page.total = matched;
     if (offset > 0 && offset >= page.total) {

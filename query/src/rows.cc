@@ -10,14 +10,6 @@ namespace inlinks::query {
 
 using storage::Family;
 
-absl::StatusOr<BacklinkRow> RowBuilder::MakeRow(std::string_view key, std::string_view value,
-                                                bool lost) {
-  ASSIGN_OR_RETURN(BacklinkRow row, MakeLinkRow(key, value, lost));
-  ASSIGN_OR_RETURN(const storage::PageValue* page, Page(row.source_url));
-  AddPage(page, row);
-  return row;
-}
-
 absl::StatusOr<BacklinkRow> RowBuilder::MakeLinkRow(std::string_view key, std::string_view value,
                                                     bool lost) {
   ASSIGN_OR_RETURN(storage::ReverseKeyParts parts, storage::DecodeReverseKey(key));
@@ -79,19 +71,6 @@ absl::Status RowBuilder::AddPages(std::vector<BacklinkRow>& rows, size_t first) 
     AddPage(page ? &*page : nullptr, rows[i]);
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<const storage::PageValue*> RowBuilder::Page(std::string_view href) {
-  auto found = pages_.find(std::string(href));
-  if (found != pages_.end()) return found->second ? &*found->second : nullptr;
-  ASSIGN_OR_RETURN(std::optional<std::string> bytes, db_.Get(Family::kPages, href, snapshot_));
-  std::optional<storage::PageValue> page;
-  if (bytes) {
-    ASSIGN_OR_RETURN(page, storage::DecodePageValue(*bytes));
-  }
-  if (pages_.size() > 4096) pages_.clear();  // bound memory for huge limits
-  auto [it, inserted] = pages_.emplace(std::string(href), std::move(page));
-  return it->second ? &*it->second : nullptr;
 }
 
 }  // namespace inlinks::query

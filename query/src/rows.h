@@ -27,9 +27,6 @@ class RowBuilder {
   RowBuilder(const storage::Db& db, const GeoDb* geo, const storage::Snapshot* snapshot)
       : db_(db), geo_(geo), snapshot_(snapshot) {}
 
-  // One row of the reverse record (`key`, `value`) with its page's fields.
-  absl::StatusOr<BacklinkRow> MakeRow(std::string_view key, std::string_view value, bool lost);
-
   // A row from its reverse record alone (no source-page fields yet).
   static absl::StatusOr<BacklinkRow> MakeLinkRow(std::string_view key, std::string_view value,
                                                  bool lost);
@@ -41,8 +38,6 @@ class RowBuilder {
  private:
   // The source-page fields of `row` from `page` (nullptr: never crawled).
   void AddPage(const storage::PageValue* page, BacklinkRow& row) const;
-  // The page record of `href` (cached); nullptr when there is none.
-  absl::StatusOr<const storage::PageValue*> Page(std::string_view href);
 
   const storage::Db& db_;
   const GeoDb* geo_;
