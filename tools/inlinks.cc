@@ -178,14 +178,19 @@ int Check(std::vector<std::string> args) {
     std::fprintf(stderr, "inlinks check: %s\n", report.status().ToString().c_str());
     return 1;
   }
-  std::printf("%llu live links, %llu lost links, %llu pages, %llu counters and %llu buckets "
-              "checked: %llu errors\n",
+  std::printf("%llu live links, %llu lost links, %llu pages, %llu counters, %llu buckets "
+              "and %llu strength-order entries checked: %llu errors\n",
               static_cast<unsigned long long>(report->live_links),
               static_cast<unsigned long long>(report->lost_links),
               static_cast<unsigned long long>(report->pages),
               static_cast<unsigned long long>(report->counters_checked),
               static_cast<unsigned long long>(report->buckets_checked),
+              static_cast<unsigned long long>(report->strength_entries),
               static_cast<unsigned long long>(report->errors));
+  if (!report->strength_order) {
+    std::printf("no strength order yet (built when a writer of this version opens the "
+                "database)\n");
+  }
   if (!report->history_since) {
     std::printf("no daily history kept yet (no indexer of this version has opened the database)\n");
   } else if (*report->history_since > 0) {
@@ -244,13 +249,16 @@ int Rank(std::vector<std::string> args) {
   }
   const inlinks::indexer::RankStats& s = *stats;
   std::printf("ranked %llu pages (%llu nodes), %llu links -> %llu edges, %llu dangling; "
-              "%d iterations, L1 delta %.2g (%s); rank %.3g..%.4g; %llu records written; "
+              "%d iterations, L1 delta %.2g (%s); rank %.3g..%.4g; %llu records written, "
+              "%llu links of %llu pages moved in the strength order; "
               "%.1f bytes/link (%.1f MB); load %.2f s, iterate %.2f s, store %.2f s\n",
               static_cast<unsigned long long>(s.pages), static_cast<unsigned long long>(s.nodes),
               static_cast<unsigned long long>(s.links), static_cast<unsigned long long>(s.edges),
               static_cast<unsigned long long>(s.dangling), s.iterations, s.l1_delta,
               s.converged ? "converged" : "NOT converged", s.min_rank, s.max_rank,
-              static_cast<unsigned long long>(s.pages_written), s.bytes_per_edge,
+              static_cast<unsigned long long>(s.pages_written),
+              static_cast<unsigned long long>(s.links_reordered),
+              static_cast<unsigned long long>(s.pages_reordered), s.bytes_per_edge,
               static_cast<double>(s.peak_bytes) / 1e6, s.load_seconds, s.iterate_seconds,
               s.store_seconds);
   return 0;

@@ -27,6 +27,7 @@
 #include "inlinks/core/log.h"
 #include "inlinks/crawler/crawler.h"
 #include "inlinks/indexer/indexer.h"
+#include "inlinks/indexer/order.h"
 #include "inlinks/query/geo.h"
 #include "inlinks/query/keys.h"
 #include "inlinks/query/server.h"
@@ -222,6 +223,12 @@ int Serve(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoD
       inlinks::storage::Db::Open(config.db, options);
   if (!db.ok()) {
     std::fprintf(stderr, "inlinksd: %s\n", db.status().ToString().c_str());
+    return 1;
+  }
+  // A database indexed by an older build gets its strength order (the
+  // default result order) before the first request.
+  if (absl::Status order = inlinks::indexer::EnsureStrengthOrder(**db).status(); !order.ok()) {
+    std::fprintf(stderr, "inlinksd: %s\n", order.ToString().c_str());
     return 1;
   }
   absl::StatusOr<std::unique_ptr<inlinks::query::Server>> server =

@@ -12,6 +12,8 @@
 #include "inlinks/core/domain.h"
 #include "inlinks/core/keys.h"
 #include "inlinks/core/status_macros.h"
+#include "inlinks/core/string_view.h"
+#include "inlinks/storage/buckets.h"
 #include "inlinks/storage/records.h"
 
 namespace inlinks::indexer {
@@ -44,7 +46,8 @@ class Checker {
     RETURN_IF_ERROR(CompareCounters());
     RETURN_IF_ERROR(CheckHistory());
     RETURN_IF_ERROR(ScanForward());
-    RETURN_IF_ERROR(CheckBuckets());
+    RETURN_IF_ERROR(CheckBuckets(storage::kLinkBuckets, report_.live_links));
+    RETURN_IF_ERROR(CheckStrength());
     return report_;
   }
 
@@ -354,9 +357,89 @@ class Checker {
     return absl::OkStatus();
   }
 
-  absl::Status CheckBuckets() {
+  // The strength order (indexer/order.h): once complete, every live link
+  // has exactly one entry per scope kind, in its own scope, at its source
+  // page's strength, with its tag and rel.
+  absl::Status CheckStrength() {
+    ASSIGN_OR_RETURN(std::optional<std::string> complete,
+                     db_.Get(Family::kMeta, storage::kStrengthOrderMetaKey, snap_.get()));
+    if (!complete) return absl::OkStatus();
+    report_.strength_order = true;
+    std::map<std::string, uint8_t, std::less<>> sr_of;
+    uint64_t per_kind[3] = {0, 0, 0};
+    auto it = db_.NewIterator(Family::kStrength, {"", ""}, snap_.get());
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++report_.strength_entries;
+      absl::StatusOr<storage::StrengthKeyParts> parts = storage::DecodeStrengthKey(it->key());
+      if (!parts.ok()) {
+        Error("malformed strength entry: " + Printable(it->key()));
+        continue;
+      }
+      std::string reverse = storage::ReverseKeyOf(*parts);
+      std::string url_key = absl::StrCat(core::Av(parts->scope_key), core::Av(parts->target_rest));
+      ASSIGN_OR_RETURN(std::optional<std::string> link,
+                       db_.Get(Family::kLinks, reverse, snap_.get()));
+      if (!link) {
+        Error("strength entry of no live link: " + Printable(it->key()));
+        continue;
+      }
+      if (link->substr(0, 3) != it->value()) {
+        Error("strength entry's tag/rel differ from its link: " + Printable(it->key()));
+      }
+      std::string_view want_scope;
+      int kind = 0;
+      switch (parts->kind) {
+        case ScopeKind::kDomain: {
+          ASSIGN_OR_RETURN(uint32_t len, DomainKeyLen(reverse, url_key));
+          want_scope = storage::DomainScopeKey(url_key, len);
+          kind = 0;
+          break;
+        }
+        case ScopeKind::kHost:
+          want_scope = storage::HostScopeKey(url_key);
+          kind = 1;
+          break;
+        case ScopeKind::kUrl:
+          want_scope = url_key;
+          kind = 2;
+          break;
+      }
+      if (parts->scope_key != want_scope) {
+        Error("strength entry in the wrong scope: " + Printable(it->key()));
+      }
+      ++per_kind[kind];
+      std::string source(parts->source_href);
+      auto sr = sr_of.find(source);
+      if (sr == sr_of.end()) {
+        ASSIGN_OR_RETURN(std::optional<std::string> page,
+                         db_.Get(Family::kPages, source, snap_.get()));
+        double rank = 0;
+        if (page) {
+          ASSIGN_OR_RETURN(storage::PageValue v, storage::DecodePageValue(*page));
+          rank = v.rank;
+        }
+        sr = sr_of.emplace(source, storage::SrTenths(rank)).first;
+      }
+      if (parts->sr_tenths != sr->second) {
+        Error(absl::StrCat("strength entry at sr ", parts->sr_tenths / 10.0,
+                           ", its source page has ", sr->second / 10.0, ": ",
+                           Printable(it->key())));
+      }
+    }
+    RETURN_IF_ERROR(it->status());
+    const char* names[3] = {"domain", "host", "URL"};
+    for (int k = 0; k < 3; ++k) {
+      if (per_kind[k] != report_.live_links) {
+        Error(absl::StrCat(per_kind[k], " strength entries of ", names[k], " scopes for ",
+                           report_.live_links, " live links"));
+      }
+    }
+    return CheckBuckets(storage::kStrengthOrderBuckets, report_.strength_entries);
+  }
+
+  absl::Status CheckBuckets(storage::BucketFamilies families, uint64_t records) {
     std::vector<std::pair<std::string, int64_t>> buckets;
-    auto it = db_.NewIterator(Family::kBuckets, {"", ""}, snap_.get());
+    auto it = db_.NewIterator(families.buckets, {"", ""}, snap_.get());
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       core::Decoder d(it->value());
       uint64_t count;
@@ -365,13 +448,13 @@ class Checker {
     }
     RETURN_IF_ERROR(it->status());
     if (buckets.empty()) {
-      if (report_.live_links > 0) Error("live links but no pagination buckets");
+      if (records > 0) Error("records but no pagination buckets");
       return absl::OkStatus();
     }
     if (!buckets.front().first.empty()) Error("first pagination bucket does not start at \"\"");
     for (size_t i = 0; i < buckets.size(); ++i) {
       std::string end = i + 1 < buckets.size() ? buckets[i + 1].first : std::string();
-      auto links = db_.NewIterator(Family::kLinks, {buckets[i].first, end}, snap_.get());
+      auto links = db_.NewIterator(families.data, {buckets[i].first, end}, snap_.get());
       int64_t n = 0;
       for (links->SeekToFirst(); links->Valid(); links->Next()) ++n;
       RETURN_IF_ERROR(links->status());

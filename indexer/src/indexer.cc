@@ -6,6 +6,9 @@
 //                  D per scope and day (new, lost, revived, referring-domain
 //                  change), V per scope and lost day (revivals)
 //   kBuckets       counts of the pagination buckets that changed
+//   kStrength      the strength-order entries of links added or lost (three
+//                  per link: domain, host and URL scope), and their
+//                  directory's counts in kStrengthBuckets
 #include "inlinks/indexer/indexer.h"
 
 #include <algorithm>
@@ -27,8 +30,10 @@
 #include "inlinks/core/log.h"
 #include "inlinks/core/status_macros.h"
 #include "inlinks/core/url.h"
+#include "inlinks/indexer/order.h"
 #include "inlinks/storage/buckets.h"
 #include "inlinks/storage/records.h"
+#include "strength.h"
 
 namespace inlinks::indexer {
 namespace {
@@ -74,6 +79,7 @@ struct Indexer::Impl {
   const IndexerOptions options;
   absl::Mutex mu;
   std::unique_ptr<storage::BucketDirectory> buckets ABSL_GUARDED_BY(mu);
+  std::unique_ptr<storage::BucketDirectory> strength_buckets ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, int64_t> pair_cache ABSL_GUARDED_BY(mu);
   IndexStats stats ABSL_GUARDED_BY(mu);
   // storage::kHistoryLastDayMetaKey as stored.
@@ -87,6 +93,11 @@ struct Indexer::Impl {
   absl::Status ApplyOrRecover(Prepared p, const core::Page* page, const core::FetchFacts& facts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   bool broken ABSL_GUARDED_BY(mu) = false;
+
+  absl::Status ReloadDirectories() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    RETURN_IF_ERROR(buckets->Reload());
+    return strength_buckets->Reload();
+  }
 };
 
 absl::StatusOr<Prepared> Indexer::Impl::Prepare(const core::Page& page) const {
@@ -129,15 +140,15 @@ absl::StatusOr<Prepared> Indexer::Impl::Prepare(const core::Page& page) const {
 absl::Status Indexer::Impl::ApplyOrRecover(Prepared p, const core::Page* page,
                                            const core::FetchFacts& facts) {
   if (broken) {
-    // A previous failure left the pagination directory unread; try again.
-    absl::Status reload = buckets->Reload();
+    // A previous failure left a pagination directory unread; try again.
+    absl::Status reload = ReloadDirectories();
     if (!reload.ok()) return reload;
     broken = false;
   }
   absl::Status s = Apply(std::move(p), page, facts);
   if (!s.ok()) {
     pair_cache.clear();
-    if (!buckets->Reload().ok()) broken = true;
+    if (!ReloadDirectories().ok()) broken = true;
   }
   return s;
 }
@@ -202,6 +213,9 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
   }
 
   AssignOccurrences(p.links, old);
+  // The page's strength as its links are listed in kStrength (a new page has
+  // none until the rank job runs; the job moves the entries when it changes).
+  const uint8_t sr = storage::SrTenths(record.rank);
   // A page's links are attributed to the source domain recorded when it was
   // first indexed, so a public-suffix list update cannot make its counts
   // drift (the attribution moves only when the page has no live links).
@@ -251,6 +265,24 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
   // inserts sorted keys faster.
   std::vector<std::pair<std::string, std::string>> link_puts;
   link_puts.reserve(p.links.size());
+  std::vector<std::pair<std::string, std::string>> strength_puts;
+  // A live link's entries in the strength order: listed (counted in the
+  // directory), rewritten in place (tag or rel may have changed), unlisted.
+  auto list = [&](std::string_view url_key, uint32_t domain_len, uint32_t occurrence,
+                  const LinkValue& v, bool counted) {
+    for (std::string& k :
+         internal::StrengthKeys(p.source, sr, url_key, domain_len, occurrence)) {
+      if (counted) strength_buckets->OnInsert(k);
+      strength_puts.emplace_back(std::move(k), storage::StrengthValue(v.tag, v.rel));
+    }
+  };
+  auto unlist = [&](std::string_view url_key, uint32_t domain_len, uint32_t occurrence) {
+    for (const std::string& k :
+         internal::StrengthKeys(p.source, sr, url_key, domain_len, occurrence)) {
+      strength_buckets->OnDelete(k);
+      batch.Delete(Family::kStrength, k);
+    }
+  };
 
   IndexStats delta;
   bool forward_changed = false;
@@ -279,6 +311,7 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
         v.first_seen = o.first_seen;
         buckets->OnInsert(key);
         link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
+        list(n.url_key, o.domain_key_len, n.occurrence, v, /*counted=*/true);
         count(n.url_key, o.domain_key_len, Event::kRevived, o.lost_time);
         ++delta.links_revived;
         forward_changed = true;
@@ -286,6 +319,7 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
         LinkValue v = n.value;
         v.first_seen = o.first_seen;
         link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
+        if (o.hash != n.hash) list(n.url_key, o.domain_key_len, n.occurrence, v, false);
         ++delta.links_rewritten;
         forward_changed = true;
       }
@@ -310,6 +344,7 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
       }
       buckets->OnInsert(key);
       link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
+      list(n.url_key, n.domain_key_len, n.occurrence, v, /*counted=*/true);
       count(n.url_key, n.domain_key_len, revived ? Event::kRevived : Event::kNew, lost_time);
       if (!revived) ++delta.links_added;
       forward_changed = true;
@@ -333,6 +368,7 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
       batch.Delete(Family::kLinks, key);
       batch.Put(Family::kLost, key, storage::EncodeLinkValue(v));
       buckets->OnDelete(key);
+      unlist(e.target_url_key, e.domain_key_len, e.occurrence);
       count(e.target_url_key, e.domain_key_len, Event::kLost);
       e.lost = true;
       e.lost_time = now;
@@ -356,6 +392,8 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
 
   std::sort(link_puts.begin(), link_puts.end());
   for (const auto& [key, value] : link_puts) batch.Put(Family::kLinks, key, value);
+  std::sort(strength_puts.begin(), strength_puts.end());
+  for (const auto& [key, value] : strength_puts) batch.Put(Family::kStrength, key, value);
 
   // Referring domains: a (scope, source domain) pair going 0 -> n or n -> 0
   // adds or removes one referring domain of the scope. Pair counts come from
@@ -454,12 +492,13 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
     batch.Put(Family::kForward, p.source, storage::EncodeForward(next));
   }
   buckets->Stage(batch);
+  strength_buckets->Stage(batch);
 
   absl::Status written = db.Write(batch);
   if (!written.ok()) {
     // Nothing of the batch is on disk: forget in-memory state derived from it.
     pair_cache.clear();
-    absl::Status reload = buckets->Reload();
+    absl::Status reload = ReloadDirectories();
     if (!reload.ok()) return reload;
     return written;
   }
@@ -468,10 +507,12 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
     pair_cache[key] = after;
   }
   if (new_last_day) history_last_day = today;
-  if (absl::Status split = buckets->AfterWrite(); !split.ok()) {
-    // The page is written; an oversized bucket only costs readers a longer
-    // scan, and the next write to it retries the split.
-    INLINKS_LOG(WARNING) << "pagination bucket split failed: " << split;
+  for (storage::BucketDirectory* dir : {buckets.get(), strength_buckets.get()}) {
+    if (absl::Status split = dir->AfterWrite(); !split.ok()) {
+      // The page is written; an oversized bucket only costs readers a longer
+      // scan, and the next write to it retries the split.
+      INLINKS_LOG(WARNING) << "pagination bucket split failed: " << split;
+    }
   }
   ++delta.pages;
   if (!forward_changed && fwd_bytes) ++delta.unchanged_pages;
@@ -502,10 +543,15 @@ absl::StatusOr<std::unique_ptr<Indexer>> Indexer::Create(storage::Db& db,
               empty ? std::string("0") : std::to_string(std::max<int64_t>(NowUnix(), 1)));
     RETURN_IF_ERROR(db.Write(batch));
   }
+  // A database indexed before the strength order existed gets it now.
+  RETURN_IF_ERROR(EnsureStrengthOrder(db, options.bucket_target).status());
   auto impl = std::make_unique<Impl>(db, options);
   {
     absl::MutexLock lock(&impl->mu);
     ASSIGN_OR_RETURN(impl->buckets, storage::BucketDirectory::Load(db, options.bucket_target));
+    ASSIGN_OR_RETURN(impl->strength_buckets,
+                     storage::BucketDirectory::Load(db, options.bucket_target,
+                                                    storage::kStrengthOrderBuckets));
     ASSIGN_OR_RETURN(impl->history_last_day, storage::GetHistoryLastDay(db));
   }
   return std::unique_ptr<Indexer>(new Indexer(std::move(impl)));

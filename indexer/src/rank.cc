@@ -25,7 +25,10 @@
 #include "inlinks/core/records.h"
 #include "inlinks/core/status_macros.h"
 #include "inlinks/core/url.h"
+#include "inlinks/indexer/order.h"
+#include "inlinks/storage/buckets.h"
 #include "inlinks/storage/records.h"
+#include "strength.h"
 
 namespace inlinks::indexer {
 namespace {
@@ -130,6 +133,8 @@ class RankJob {
   RankJob(storage::Db& db, const RankOptions& options) : db_(db), options_(options) {}
 
   absl::StatusOr<RankStats> Run() {
+    // The order this job keeps must be complete before it moves entries.
+    RETURN_IF_ERROR(EnsureStrengthOrder(db_).status());
     auto start = std::chrono::steady_clock::now();
     {
       std::unique_ptr<storage::Snapshot> snapshot = db_.GetSnapshot();
@@ -368,29 +373,46 @@ class RankJob {
 
   // Writes each page's rank into its record (latest state, not the load
   // snapshot, so fields written since are kept), skipping unchanged ones and
-  // pages indexed after the load.
+  // pages indexed after the load. A page whose strength (sr) changes has its
+  // links' strength-order entries moved in the same batch as its record.
   absl::Status Store(const std::vector<double>& rank) {
+    ASSIGN_OR_RETURN(std::unique_ptr<storage::BucketDirectory> dir,
+                     storage::BucketDirectory::Load(db_, storage::BucketDirectory::kDefaultTarget,
+                                                    storage::kStrengthOrderBuckets));
     storage::Batch batch(db_);
     int in_batch = 0;
+    auto write = [&]() -> absl::Status {
+      dir->Stage(batch);
+      RETURN_IF_ERROR(db_.Write(batch));
+      batch = storage::Batch(db_);
+      in_batch = 0;
+      return dir->AfterWrite();
+    };
     auto it = db_.NewIterator(Family::kPages, {"", ""});
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       uint32_t node = pages_.NodeOf(it->key());
       if (node == kNone) continue;
       ASSIGN_OR_RETURN(storage::PageValue page, storage::DecodePageValue(it->value()));
       if (page.rank == rank[node]) continue;
+      const uint8_t from = storage::SrTenths(page.rank), to = storage::SrTenths(rank[node]);
+      if (from != to) {
+        ASSIGN_OR_RETURN(std::optional<std::string> fwd, db_.Get(Family::kForward, it->key()));
+        if (fwd) {
+          ASSIGN_OR_RETURN(std::vector<storage::ForwardEntry> entries,
+                           storage::DecodeForward(*fwd));
+          RETURN_IF_ERROR(
+              internal::MoveStrengthEntries(db_, batch, *dir, it->key(), entries, from, to));
+          ++stats_.pages_reordered;
+          for (const auto& e : entries) stats_.links_reordered += e.lost ? 0 : 1;
+        }
+      }
       page.rank = rank[node];
       batch.Put(Family::kPages, it->key(), storage::EncodePageValue(page));
       ++stats_.pages_written;
-      if (++in_batch >= options_.batch_pages) {
-        RETURN_IF_ERROR(db_.Write(batch));
-        batch = storage::Batch(db_);
-        in_batch = 0;
-      }
+      if (++in_batch >= options_.batch_pages) RETURN_IF_ERROR(write());
     }
     RETURN_IF_ERROR(it->status());
-    if (in_batch > 0) {
-      RETURN_IF_ERROR(db_.Write(batch));
-    }
+    if (in_batch > 0) RETURN_IF_ERROR(write());
     return absl::OkStatus();
   }
 

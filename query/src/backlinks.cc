@@ -24,11 +24,21 @@ namespace {
 using storage::Family;
 
 // ---- Cursors ----
-// base64url( version:u8 | family:u8 (0 links, 1 lost) | offset:u64be | key )
+// base64url( version:u8 | family:u8 | offset:u64be | key )
+// family: 0 a live row in key order (key = its kLinks key), 1 a lost row
+// (its kLost key), 2 a live row in strength order (its kStrength key).
 // `offset` is the row index of the row after `key` when the cursor was made.
 constexpr uint8_t kCursorVersion = 1;
 constexpr uint8_t kCursorLinks = 0;
 constexpr uint8_t kCursorLost = 1;
+constexpr uint8_t kCursorStrength = 2;
+
+// Live rows come before lost ones: the part of the result a family is in.
+int PartOf(uint8_t family) { return family == kCursorLost ? 1 : 0; }
+
+core::KeyRange StrengthRange(const Scope& scope) {
+  return storage::StrengthScopeRange(scope.counter_kind, scope.counter_scope_key);
+}
 
 struct Cursor {
   uint8_t family = kCursorLinks;
@@ -46,19 +56,21 @@ std::string EncodeCursor(const Cursor& c) {
   return absl::WebSafeBase64Escape(absl::string_view(raw.data(), raw.size()));
 }
 
-absl::StatusOr<Cursor> DecodeCursor(std::string_view text, const core::KeyRange& range) {
+absl::StatusOr<Cursor> DecodeCursor(std::string_view text, const Scope& scope) {
   std::string raw;
   if (text.empty() || text.size() > 64 * 1024 ||
       !absl::WebSafeBase64Unescape(absl::string_view(text.data(), text.size()), &raw) ||
       raw.size() < 11 || static_cast<uint8_t>(raw[0]) != kCursorVersion ||
-      static_cast<uint8_t>(raw[1]) > kCursorLost) {
+      static_cast<uint8_t>(raw[1]) > kCursorStrength) {
     return absl::InvalidArgumentError("malformed cursor");
   }
   Cursor c;
   c.family = static_cast<uint8_t>(raw[1]);
   c.offset = core::DecodeFixed64BE(raw.data() + 2);
   c.key = raw.substr(10);
-  if (!range.Contains(c.key)) return absl::InvalidArgumentError("cursor outside the scope");
+  bool inside = c.family == kCursorStrength ? StrengthRange(scope).Contains(c.key)
+                                            : scope.range.Contains(c.key);
+  if (!inside) return absl::InvalidArgumentError("cursor outside the scope");
   return c;
 }
 
@@ -100,6 +112,49 @@ class Reader {
   // Adds the source-page fields to rows built by RowBuilder::MakeLinkRow.
   absl::Status AddPages(std::vector<BacklinkRow>& rows) { return rows_.AddPages(rows, 0); }
 
+  // Whether the live rows of this snapshot are in strength order (every live
+  // link has its kStrength entries: storage::kStrengthOrderMetaKey); else in
+  // key order (a database not yet upgraded by a writer).
+  absl::StatusOr<bool> StrengthOrdered() {
+    if (!strength_ordered_) {
+      ASSIGN_OR_RETURN(std::optional<std::string> v,
+                       db_.Get(Family::kMeta, storage::kStrengthOrderMetaKey, snapshot_.get()));
+      strength_ordered_ = v.has_value();
+    }
+    return *strength_ordered_;
+  }
+
+  // Appends to `rows` the live links whose reverse keys are `keys` (one
+  // MultiGet), without their source-page fields.
+  absl::Status AppendLinkRows(const std::vector<std::string>& keys,
+                              std::vector<BacklinkRow>& rows) {
+    return rows_.AppendLinkRows(keys, rows);
+  }
+
+  // Collect over kStrength entries: the rows of the live links they stand
+  // for. `last_key` receives the entry of the last row taken.
+  absl::Status CollectStrength(storage::Iterator& it, const BacklinkFilter* filter,
+                               uint64_t limit, std::vector<BacklinkRow>& rows,
+                               std::string& last_key) {
+    const size_t first = rows.size();
+    std::vector<std::string> keys;
+    while (rows.size() + keys.size() < limit && it.Valid()) {
+      bool take = true;
+      if (filter != nullptr) {
+        ASSIGN_OR_RETURN(take, Matches(*filter, it.value()));
+      }
+      if (take) {
+        ASSIGN_OR_RETURN(storage::StrengthKeyParts parts, storage::DecodeStrengthKey(it.key()));
+        keys.push_back(storage::ReverseKeyOf(parts));
+        last_key.assign(it.key());
+      }
+      it.Next();
+    }
+    RETURN_IF_ERROR(it.status());
+    RETURN_IF_ERROR(rows_.AppendLinkRows(keys, rows));
+    return rows_.AddPages(rows, first);
+  }
+
   // Reads matching rows from `it` (positioned) until `rows` holds `limit`;
   // leaves `it` at the first row not taken.
   absl::Status Collect(storage::Iterator& it, bool lost, const BacklinkFilter* filter,
@@ -124,6 +179,7 @@ class Reader {
   const storage::Db& db_;
   std::unique_ptr<storage::Snapshot> snapshot_;
   RowBuilder rows_;
+  std::optional<bool> strength_ordered_;
 };
 
 // Skips `n` rows of `it`; returns the status of the iterator.
@@ -132,11 +188,28 @@ absl::Status Skip(storage::Iterator& it, uint64_t n) {
   return it.status();
 }
 
-void SetNextCursor(BacklinkPage& page, bool more) {
+// `strength_key`: the kStrength entry of the last live row when the live
+// rows are in strength order; empty in key order.
+void SetNextCursor(BacklinkPage& page, bool more, const std::string& strength_key) {
   if (!more || page.rows.empty()) return;
   const BacklinkRow& last = page.rows.back();
-  page.next_cursor = EncodeCursor(
-      Cursor{last.lost ? kCursorLost : kCursorLinks, page.offset + page.rows.size(), last.key});
+  const uint64_t next = page.offset + page.rows.size();
+  if (last.lost) {
+    page.next_cursor = EncodeCursor(Cursor{kCursorLost, next, last.key});
+  } else if (!strength_key.empty()) {
+    page.next_cursor = EncodeCursor(Cursor{kCursorStrength, next, strength_key});
+  } else {
+    page.next_cursor = EncodeCursor(Cursor{kCursorLinks, next, last.key});
+  }
+}
+
+// A cursor's live rows must be in the order this snapshot has.
+absl::Status CheckCursorOrder(const Cursor& cursor, bool strength_ordered) {
+  if (cursor.family == kCursorLost) return absl::OkStatus();
+  if ((cursor.family == kCursorStrength) != strength_ordered) {
+    return absl::InvalidArgumentError("cursor of another result order; start from offset 0");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status PastTheEnd(uint64_t offset, uint64_t total) {
@@ -144,17 +217,21 @@ absl::Status PastTheEnd(uint64_t offset, uint64_t total) {
       absl::StrCat("offset ", offset, " is past the last row (total ", total, ")"));
 }
 
-// A filtered (nofollow/tag/one-per-domain) page: scans the scope's families
-// in state order, counting every match for the exact total. With `cursor`,
-// the window starts after the cursor's row; otherwise at match number
-// `offset`. One link per referring domain keeps the first match of each
-// source domain; when only that and state kLive filter, the total is the
-// scope's referring-domain counter and the scan stops at the page's end.
+// A filtered (nofollow/tag/one-per-domain) page: scans the scope's live rows
+// (in strength order when the snapshot has it) then its lost rows, as the
+// state asks, counting every match for the exact total. With `cursor`, the
+// window starts after the cursor's row; otherwise at match number `offset`.
+// One link per referring domain keeps the first match of each source domain
+// (in strength order: its strongest link); when only that and state kLive
+// filter, the total is the scope's referring-domain counter and the scan
+// stops at the page's end.
 absl::StatusOr<BacklinkPage> ScanFiltered(Reader& reader, const Scope& scope,
                                           const BacklinkFilter& filter, uint64_t offset,
                                           const Cursor* cursor, uint64_t limit) {
   BacklinkPage page;
   page.scanned = true;
+  ASSIGN_OR_RETURN(const bool by_strength, reader.StrengthOrdered());
+  if (cursor != nullptr) RETURN_IF_ERROR(CheckCursorOrder(*cursor, by_strength));
   std::optional<internal::SourceDomains> domains;
   std::vector<bool> domain_taken;
   std::optional<uint64_t> known_total;
@@ -172,38 +249,60 @@ absl::StatusOr<BacklinkPage> ScanFiltered(Reader& reader, const Scope& scope,
   uint64_t index = 0;   // matches seen
   uint64_t before = 0;  // matches at or before the cursor
   bool page_full = known_total && limit == 0;
-  for (uint8_t fam : {kCursorLinks, kCursorLost}) {
+  std::vector<std::string> strength_rows;  // reverse keys of live rows taken
+  std::string last_strength_key;
+  const uint8_t live_family = by_strength ? kCursorStrength : kCursorLinks;
+  for (uint8_t fam : {live_family, kCursorLost}) {
     if (page_full) break;
-    if (fam == kCursorLinks && !StateHasLive(filter.state)) continue;
+    if (fam != kCursorLost && !StateHasLive(filter.state)) continue;
     if (fam == kCursorLost && !StateHasLost(filter.state)) continue;
-    auto it = reader.Iter(fam == kCursorLinks ? Family::kLinks : Family::kLost, scope.range);
+    const bool strength = fam == kCursorStrength;
+    auto it = strength ? reader.Iter(Family::kStrength, StrengthRange(scope))
+                       : reader.Iter(fam == kCursorLinks ? Family::kLinks : Family::kLost,
+                                     scope.range);
     for (it->SeekToFirst(); !page_full && it->Valid(); it->Next()) {
       ASSIGN_OR_RETURN(bool match, Matches(filter, it->value()));
       if (!match) continue;
+      std::optional<storage::StrengthKeyParts> parts;
+      if (strength) {
+        ASSIGN_OR_RETURN(parts, storage::DecodeStrengthKey(it->key()));
+      }
       if (domains) {
-        ASSIGN_OR_RETURN(uint32_t id, domains->IdOfReverseKey(it->key()));
+        uint32_t id;
+        if (strength) {
+          ASSIGN_OR_RETURN(id, domains->IdOfHref(parts->source_href));
+        } else {
+          ASSIGN_OR_RETURN(id, domains->IdOfReverseKey(it->key()));
+        }
         if (id >= domain_taken.size()) domain_taken.resize(id + 1, false);
         if (domain_taken[id]) continue;  // not its domain's first match
         domain_taken[id] = true;
       }
       bool in_window;
       if (cursor != nullptr) {
-        bool after = fam > cursor->family ||
+        bool after = PartOf(fam) > PartOf(cursor->family) ||
                      (fam == cursor->family && it->key() > std::string_view(cursor->key));
         if (!after) ++before;
         in_window = after;
       } else {
         in_window = index >= offset;
       }
-      if (in_window && page.rows.size() < limit) {
-        ASSIGN_OR_RETURN(BacklinkRow row,
-                         RowBuilder::MakeLinkRow(it->key(), it->value(), fam == kCursorLost));
-        page.rows.push_back(std::move(row));
+      if (in_window && page.rows.size() + strength_rows.size() < limit) {
+        if (strength) {
+          strength_rows.push_back(storage::ReverseKeyOf(*parts));
+          last_strength_key.assign(it->key());
+        } else {
+          ASSIGN_OR_RETURN(BacklinkRow row,
+                           RowBuilder::MakeLinkRow(it->key(), it->value(), fam == kCursorLost));
+          page.rows.push_back(std::move(row));
+        }
       }
       ++index;
-      page_full = known_total && page.rows.size() >= limit;
+      page_full = known_total && page.rows.size() + strength_rows.size() >= limit;
     }
     RETURN_IF_ERROR(it->status());
+    if (strength) RETURN_IF_ERROR(reader.AppendLinkRows(strength_rows, page.rows));
+    strength_rows.clear();
   }
   RETURN_IF_ERROR(reader.AddPages(page.rows));
   page.total = known_total ? *known_total : index;
@@ -211,7 +310,7 @@ absl::StatusOr<BacklinkPage> ScanFiltered(Reader& reader, const Scope& scope,
   if (cursor == nullptr && offset > 0 && offset >= page.total) {
     return PastTheEnd(offset, page.total);
   }
-  SetNextCursor(page, page.offset + page.rows.size() < page.total);
+  SetNextCursor(page, page.offset + page.rows.size() < page.total, last_strength_key);
   return page;
 }
 
@@ -229,13 +328,7 @@ uint64_t TotalFor(LinkState state, const storage::ScopeCounts& c) {
 
 }  // namespace
 
-double SrFromRank(double rank) {
-  if (!(rank > 0)) return 0;  // also NaN
-  double v = std::log10(1.0 + rank);
-  if (!(v >= 0)) return 0;
-  if (v > 10) v = 10;
-  return std::round(v * 10.0) / 10.0;
-}
+double SrFromRank(double rank) { return storage::SrTenths(rank) / 10.0; }
 
 absl::StatusOr<LinkState> ParseLinkState(std::string_view name) {
   std::string lower = absl::AsciiStrToLower(absl::string_view(name.data(), name.size()));
@@ -275,11 +368,22 @@ absl::StatusOr<BacklinkPage> QueryEngine::Backlinks(const Scope& scope,
   if (limit == 0) return page;
 
   bool more = false;
+  std::string strength_key;
   if (StateHasLive(filter.state) && offset < live) {
-    ASSIGN_OR_RETURN(std::unique_ptr<storage::Iterator> it,
-                     storage::SeekToRow(db_, scope.range, offset, reader.snapshot()));
-    RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/false, nullptr, limit, page.rows));
-    more = it->Valid() || (filter.state == LinkState::kAll && counts.lost > 0);
+    ASSIGN_OR_RETURN(const bool by_strength, reader.StrengthOrdered());
+    if (by_strength) {
+      ASSIGN_OR_RETURN(std::unique_ptr<storage::Iterator> it,
+                       storage::SeekToRow(db_, StrengthRange(scope), offset, reader.snapshot(),
+                                          nullptr, storage::kStrengthOrderBuckets));
+      RETURN_IF_ERROR(reader.CollectStrength(*it, nullptr, limit, page.rows, strength_key));
+      more = it->Valid();
+    } else {
+      ASSIGN_OR_RETURN(std::unique_ptr<storage::Iterator> it,
+                       storage::SeekToRow(db_, scope.range, offset, reader.snapshot()));
+      RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/false, nullptr, limit, page.rows));
+      more = it->Valid();
+    }
+    more = more || (filter.state == LinkState::kAll && counts.lost > 0);
   }
   if (StateHasLost(filter.state) && page.rows.size() < limit) {
     uint64_t lost_offset = filter.state == LinkState::kLost ? offset
@@ -292,7 +396,7 @@ absl::StatusOr<BacklinkPage> QueryEngine::Backlinks(const Scope& scope,
     RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/true, nullptr, limit, page.rows));
     more = it->Valid();
   }
-  SetNextCursor(page, more && page.rows.size() == limit);
+  SetNextCursor(page, more && page.rows.size() == limit, strength_key);
   return page;
 }
 
@@ -300,8 +404,8 @@ absl::StatusOr<BacklinkPage> QueryEngine::BacklinksAfterCursor(const Scope& scop
                                                                const BacklinkFilter& filter,
                                                                std::string_view cursor_text,
                                                                uint64_t limit) const {
-  ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(cursor_text, scope.range));
-  if ((cursor.family == kCursorLinks && !StateHasLive(filter.state)) ||
+  ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(cursor_text, scope));
+  if ((cursor.family != kCursorLost && !StateHasLive(filter.state)) ||
       (cursor.family == kCursorLost && !StateHasLost(filter.state))) {
     return absl::InvalidArgumentError("cursor of another state filter");
   }
@@ -309,6 +413,8 @@ absl::StatusOr<BacklinkPage> QueryEngine::BacklinksAfterCursor(const Scope& scop
   if (!filter.CountedByCounters()) {
     return ScanFiltered(reader, scope, filter, 0, &cursor, limit);
   }
+  ASSIGN_OR_RETURN(const bool by_strength, reader.StrengthOrdered());
+  RETURN_IF_ERROR(CheckCursorOrder(cursor, by_strength));
   ASSIGN_OR_RETURN(storage::ScopeCounts counts,
                    reader.Counts(scope.counter_kind, scope.counter_scope_key));
   BacklinkPage page;
@@ -316,18 +422,26 @@ absl::StatusOr<BacklinkPage> QueryEngine::BacklinksAfterCursor(const Scope& scop
   page.offset = std::min(cursor.offset, page.total);
   if (limit == 0) return page;
 
-  auto after = [&](Family family) {
-    auto it = reader.Iter(family, scope.range);
+  auto after = [&](Family family, const core::KeyRange& range) {
+    auto it = reader.Iter(family, range);
     it->Seek(cursor.key);
     if (it->Valid() && it->key() == std::string_view(cursor.key)) it->Next();
     return it;
   };
   bool more = false;
+  std::string strength_key;
   bool to_lost = filter.state == LinkState::kLost || filter.state == LinkState::kAll;
-  if (cursor.family == kCursorLinks) {
-    auto it = after(Family::kLinks);
-    RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/false, nullptr, limit, page.rows));
-    more = it->Valid() || (filter.state == LinkState::kAll && counts.lost > 0);
+  if (cursor.family != kCursorLost) {
+    if (cursor.family == kCursorStrength) {
+      auto it = after(Family::kStrength, StrengthRange(scope));
+      RETURN_IF_ERROR(reader.CollectStrength(*it, nullptr, limit, page.rows, strength_key));
+      more = it->Valid();
+    } else {
+      auto it = after(Family::kLinks, scope.range);
+      RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/false, nullptr, limit, page.rows));
+      more = it->Valid();
+    }
+    more = more || (filter.state == LinkState::kAll && counts.lost > 0);
     if (to_lost && page.rows.size() < limit) {
       auto lost_it = reader.Iter(Family::kLost, scope.range);
       lost_it->SeekToFirst();
@@ -335,11 +449,11 @@ absl::StatusOr<BacklinkPage> QueryEngine::BacklinksAfterCursor(const Scope& scop
       more = lost_it->Valid();
     }
   } else {
-    auto it = after(Family::kLost);
+    auto it = after(Family::kLost, scope.range);
     RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/true, nullptr, limit, page.rows));
     more = it->Valid();
   }
-  SetNextCursor(page, more && page.rows.size() == limit);
+  SetNextCursor(page, more && page.rows.size() == limit, strength_key);
   return page;
 }
 

@@ -44,9 +44,10 @@ class SnapshotIterator : public Iterator {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<BucketDirectory>> BucketDirectory::Load(Db& db,
-                                                                      uint64_t target) {
-  std::unique_ptr<BucketDirectory> dir(new BucketDirectory(db, target < 2 ? 2 : target));
+absl::StatusOr<std::unique_ptr<BucketDirectory>> BucketDirectory::Load(
+    Db& db, uint64_t target, BucketFamilies families) {
+  std::unique_ptr<BucketDirectory> dir(
+      new BucketDirectory(db, target < 2 ? 2 : target, families));
   RETURN_IF_ERROR(dir->Reload());
   return dir;
 }
@@ -54,7 +55,7 @@ absl::StatusOr<std::unique_ptr<BucketDirectory>> BucketDirectory::Load(Db& db,
 absl::Status BucketDirectory::Reload() {
   counts_.clear();
   dirty_.clear();
-  auto it = db_.NewIterator(Family::kBuckets, {"", ""});
+  auto it = db_.NewIterator(families_.buckets, {"", ""});
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ASSIGN_OR_RETURN(int64_t count, DecodeCount(it->value()));
     counts_.emplace(std::string(it->key()), count);
@@ -65,12 +66,12 @@ absl::Status BucketDirectory::Reload() {
     // first bucket covers everything below the first boundary.
     int64_t below = 0;
     auto links = db_.NewIterator(
-        Family::kLinks, {"", counts_.empty() ? std::string() : counts_.begin()->first});
+        families_.data, {"", counts_.empty() ? std::string() : counts_.begin()->first});
     for (links->SeekToFirst(); links->Valid(); links->Next()) ++below;
     RETURN_IF_ERROR(links->status());
     counts_.emplace("", below);
     Batch b(db_);
-    b.Put(Family::kBuckets, "", EncodeCount(below));
+    b.Put(families_.buckets, "", EncodeCount(below));
     RETURN_IF_ERROR(db_.Write(b));
   }
   return absl::OkStatus();
@@ -82,21 +83,21 @@ std::map<std::string, int64_t, std::less<>>::iterator BucketDirectory::Find(
   return std::prev(it);  // counts_ always holds "", which is <= every key
 }
 
-void BucketDirectory::OnInsert(std::string_view links_key) {
-  auto it = Find(links_key);
+void BucketDirectory::OnInsert(std::string_view key) {
+  auto it = Find(key);
   ++it->second;
   dirty_.insert(it->first);
 }
 
-void BucketDirectory::OnDelete(std::string_view links_key) {
-  auto it = Find(links_key);
+void BucketDirectory::OnDelete(std::string_view key) {
+  auto it = Find(key);
   --it->second;
   dirty_.insert(it->first);
 }
 
 void BucketDirectory::Stage(Batch& batch) {
   for (const std::string& start : dirty_) {
-    batch.Put(Family::kBuckets, start, EncodeCount(counts_.find(start)->second));
+    batch.Put(families_.buckets, start, EncodeCount(counts_.find(start)->second));
   }
 }
 
@@ -124,7 +125,7 @@ absl::StatusOr<std::string> BucketDirectory::Split(const std::string& start) {
   std::string end = next == counts_.end() ? std::string() : next->first;
   // Walk to the median record; it becomes the new bucket's start.
   int64_t half = it->second / 2;
-  auto links = db_.NewIterator(Family::kLinks, {start, end});
+  auto links = db_.NewIterator(families_.data, {start, end});
   links->SeekToFirst();
   for (int64_t i = 0; i < half && links->Valid(); ++i) links->Next();
   RETURN_IF_ERROR(links->status());
@@ -135,8 +136,8 @@ absl::StatusOr<std::string> BucketDirectory::Split(const std::string& start) {
   std::string middle(links->key());
   int64_t right = it->second - half;
   Batch b(db_);
-  b.Put(Family::kBuckets, start, EncodeCount(half));
-  b.Put(Family::kBuckets, middle, EncodeCount(right));
+  b.Put(families_.buckets, start, EncodeCount(half));
+  b.Put(families_.buckets, middle, EncodeCount(right));
   RETURN_IF_ERROR(db_.Write(b));
   it->second = half;
   counts_.emplace(middle, right);
@@ -153,9 +154,10 @@ namespace {
 
 absl::StatusOr<std::unique_ptr<Iterator>> SeekToRowAt(const Db& db, const core::KeyRange& scope,
                                                       uint64_t n, const Snapshot* snapshot,
-                                                      uint64_t* rows_scanned) {
+                                                      uint64_t* rows_scanned,
+                                                      BucketFamilies families) {
   uint64_t scanned = 0;
-  auto links = db.NewIterator(Family::kLinks, scope, snapshot);
+  auto links = db.NewIterator(families.data, scope, snapshot);
   if (n == 0) {
     // The first row needs no directory (a first page is the common query).
     links->SeekToFirst();
@@ -170,7 +172,7 @@ absl::StatusOr<std::unique_ptr<Iterator>> SeekToRowAt(const Db& db, const core::
       ++scanned;
     }
   };
-  auto buckets = db.NewIterator(Family::kBuckets, {"", ""}, snapshot);
+  auto buckets = db.NewIterator(families.buckets, {"", ""}, snapshot);
   buckets->SeekForPrev(scope.begin);
   RETURN_IF_ERROR(buckets->status());
   if (!buckets->Valid()) {
@@ -232,12 +234,13 @@ absl::StatusOr<std::unique_ptr<Iterator>> SeekToRowAt(const Db& db, const core::
 
 absl::StatusOr<std::unique_ptr<Iterator>> SeekToRow(const Db& db, const core::KeyRange& scope,
                                                     uint64_t n, const Snapshot* snapshot,
-                                                    uint64_t* rows_scanned) {
-  if (snapshot != nullptr) return SeekToRowAt(db, scope, n, snapshot, rows_scanned);
+                                                    uint64_t* rows_scanned,
+                                                    BucketFamilies families) {
+  if (snapshot != nullptr) return SeekToRowAt(db, scope, n, snapshot, rows_scanned, families);
   // Buckets and rows must be read at one point in time.
   std::unique_ptr<Snapshot> own = db.GetSnapshot();
   ASSIGN_OR_RETURN(std::unique_ptr<Iterator> it,
-                   SeekToRowAt(db, scope, n, own.get(), rows_scanned));
+                   SeekToRowAt(db, scope, n, own.get(), rows_scanned, families));
   return std::unique_ptr<Iterator>(new SnapshotIterator(std::move(own), std::move(it)));
 }
 

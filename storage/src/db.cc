@@ -32,7 +32,7 @@ namespace {
 
 constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
     "default", "links", "lost", "forward", "pages",
-    "counters", "buckets", "frontier"};
+    "counters", "buckets", "frontier", "strength", "strength_buckets"};
 constexpr char kFormatKey[] = "inlinks.format_version";
 
 std::string Str(std::string_view s) { return std::string(s); }
@@ -456,7 +456,7 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
-  // One memory budget for the memtables of all eight families (else up to
+  // One memory budget for the memtables of all ten families (else up to
   // 7 x 3 x write_buffer_bytes).
   db_options.write_buffer_manager =
       options.charge_memtables_to_cache
@@ -487,6 +487,17 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
         return absl::FailedPreconditionError(absl::StrCat(
             "'", dir, "' has column family '", n,
             "' unknown to this version of inlinks (written by a newer version?)"));
+      }
+    }
+    if (options.read_only) {
+      // Families added since the database was written are created by the
+      // first writable open; a read-only one cannot.
+      for (const char* k : kFamilyNames) {
+        if (std::find(names.begin(), names.end(), k) == names.end()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "'", dir, "' was written by an older inlinks and lacks column family '", k,
+              "': open it once writable (inlinksd, inlinks import or inlinks rank) to upgrade it"));
+        }
       }
     }
   }

@@ -1,5 +1,7 @@
 #include "inlinks/storage/records.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -304,6 +306,92 @@ absl::StatusOr<ScopeCounts> GetScopeCounts(const Db& db, ScopeKind kind,
       db.GetCounters(ScopeCounterKey(kind, scope_key), snapshot);
   if (!f.ok()) return f.status();
   return ScopeCounts{(*f)[kLiveField], (*f)[kLostField], (*f)[kReferringDomainsField]};
+}
+
+uint8_t SrTenths(double rank) {
+  if (!(rank > 0)) return 0;  // also NaN
+  double v = std::round(10.0 * std::log10(1.0 + rank));
+  if (!(v >= 0)) return 0;
+  return v > 100 ? 100 : static_cast<uint8_t>(v);
+}
+
+std::string StrengthKey(ScopeKind kind, std::string_view scope_key, uint8_t sr_tenths,
+                        std::string_view source_href, std::string_view target_url_key,
+                        uint32_t occurrence) {
+  std::string key;
+  std::string_view rest = target_url_key.substr(std::min(scope_key.size(), target_url_key.size()));
+  key.reserve(1 + scope_key.size() + 2 + source_href.size() + 1 + rest.size() + 4);
+  key.push_back(static_cast<char>(kind));
+  key.append(scope_key);
+  key.push_back('\0');
+  key.push_back(static_cast<char>(100 - std::min<uint8_t>(sr_tenths, 100)));
+  key.append(source_href);
+  key.push_back('\0');
+  key.append(rest);
+  core::PutFixed32BE(key, occurrence);
+  return key;
+}
+
+core::KeyRange StrengthScopeRange(ScopeKind kind, std::string_view scope_key) {
+  std::string begin;
+  begin.reserve(scope_key.size() + 2);
+  begin.push_back(static_cast<char>(kind));
+  begin.append(scope_key);
+  begin.push_back('\0');
+  std::string end = begin;
+  end.back() = '\1';
+  return core::KeyRange{std::move(begin), std::move(end)};
+}
+
+std::string StrengthValue(core::LinkTag tag, uint8_t rel) {
+  std::string v(3, '\1');
+  v[1] = static_cast<char>(tag);
+  v[2] = static_cast<char>(rel);
+  return v;
+}
+
+absl::StatusOr<StrengthKeyParts> DecodeStrengthKey(std::string_view key) {
+  StrengthKeyParts p;
+  if (key.size() < 1 + 1 + 1 + 1 + 4) return Malformed("strength key");
+  const char kind = key[0];
+  if (kind != 'd' && kind != 'h' && kind != 'u') return Malformed("strength key");
+  p.kind = static_cast<ScopeKind>(kind);
+  // The scope key: a host key (no 0x00) or, for kUrl, a URL key
+  // (host key 0x00 port:2 path 0x00); then the 0x00 that ends the scope.
+  size_t scope_end = key.find('\0', 1);
+  if (scope_end == std::string_view::npos) return Malformed("strength key");
+  if (p.kind == ScopeKind::kUrl) {
+    if (scope_end + 3 >= key.size()) return Malformed("strength key");
+    scope_end = key.find('\0', scope_end + 3);  // the URL key's closing 0x00
+    if (scope_end == std::string_view::npos) return Malformed("strength key");
+    ++scope_end;
+    if (scope_end >= key.size() || key[scope_end] != '\0') return Malformed("strength key");
+  }
+  p.scope_key = key.substr(1, scope_end - 1);
+  size_t pos = scope_end + 1;
+  if (pos >= key.size() || static_cast<uint8_t>(key[pos]) > 100) return Malformed("strength key");
+  p.sr_tenths = static_cast<uint8_t>(100 - static_cast<uint8_t>(key[pos]));
+  ++pos;
+  size_t source_end = key.find('\0', pos);
+  if (source_end == std::string_view::npos || key.size() - source_end - 1 < 4) {
+    return Malformed("strength key");
+  }
+  p.source_href = key.substr(pos, source_end - pos);
+  p.target_rest = key.substr(source_end + 1, key.size() - source_end - 1 - 4);
+  p.occurrence = core::DecodeFixed32BE(key.data() + key.size() - 4);
+  if (p.source_href.empty()) return Malformed("strength key");
+  return p;
+}
+
+std::string ReverseKeyOf(const StrengthKeyParts& parts) {
+  std::string key;
+  key.reserve(parts.scope_key.size() + parts.target_rest.size() + parts.source_href.size() + 5);
+  key.append(parts.scope_key);
+  key.append(parts.target_rest);
+  key.append(parts.source_href);
+  key.push_back('\0');
+  core::PutFixed32BE(key, parts.occurrence);
+  return key;
 }
 
 std::string_view DomainScopeKey(std::string_view url_key, uint32_t domain_key_len) {

@@ -10,9 +10,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "inlinks/core/domain.h"
 #include "inlinks/core/keys.h"
 #include "inlinks/core/url.h"
 #include "inlinks/indexer/check.h"
+#include "inlinks/indexer/order.h"
+#include "inlinks/indexer/rank.h"
 #include "inlinks/storage/buckets.h"
 #include "inlinks/storage/records.h"
 #include "tests/testing/status_matchers.h"
@@ -322,9 +325,21 @@ TEST_F(IndexerTest, RandomHistoriesStayExactAndPageable) {
     if (step % 50 == 49) {
       ExpectConsistent();
       if (step == 149) Open(options);  // restart mid-history
+      if (step == 99 || step == 199) {
+        // The rank job between crawls (no indexer open, as `inlinks rank`):
+        // pages whose strength changes move their strength-order entries.
+        indexer_.reset();
+        ASSERT_OK_AND_ASSIGN(RankStats ranked, RankPages(*db_));
+        EXPECT_GT(ranked.pages_written, 0u);
+        ExpectConsistent();
+        Open(options);
+      }
     }
   }
   ExpectConsistent();
+  ASSERT_OK_AND_ASSIGN(CheckReport report, CheckIndex(*db_));
+  EXPECT_TRUE(report.strength_order);
+  EXPECT_EQ(report.strength_entries, 3 * report.live_links);
 
   // Every scope pages correctly through the directory.
   auto snapshot = db_->GetSnapshot();
@@ -343,7 +358,73 @@ TEST_F(IndexerTest, RandomHistoriesStayExactAndPageable) {
         }
       }
     }
+    // And in strength order, through its own directory.
+    for (auto [kind, key] : {std::pair{ScopeKind::kHost, core::HostKey(host)},
+                             std::pair{ScopeKind::kDomain, core::HostKey(core::SiteOf(host))}}) {
+      core::KeyRange scope = storage::StrengthScopeRange(kind, key);
+      std::vector<std::string> all;
+      auto it = db_->NewIterator(Family::kStrength, scope, snapshot.get());
+      for (it->SeekToFirst(); it->Valid(); it->Next()) all.emplace_back(it->key());
+      EXPECT_EQ(all.size(), static_cast<uint64_t>(Live(kind, key))) << host;
+      for (uint64_t n = 0; n <= all.size() + 1; ++n) {
+        ASSERT_OK_AND_ASSIGN(auto row, storage::SeekToRow(*db_, scope, n, snapshot.get(), nullptr,
+                                                          storage::kStrengthOrderBuckets));
+        if (n < all.size()) {
+          ASSERT_TRUE(row->Valid()) << host << " row " << n;
+          EXPECT_EQ(row->key(), all[n]) << host << " row " << n;
+        } else {
+          EXPECT_FALSE(row->Valid()) << host << " row " << n;
+        }
+      }
+    }
   }
+}
+
+// A database indexed before the strength order existed (no meta key, no
+// entries; or a build cut short) gets it, complete, when a writer opens it.
+TEST_F(IndexerTest, OpeningAnOlderDatabaseBuildsTheStrengthOrder) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_OK(indexer_->Index(
+        MakePage("https://s" + std::to_string(i % 4) + ".org/" + std::to_string(i),
+                 {L("https://a.com/" + std::to_string(i % 3)), L("https://b.a.com/x"),
+                  L("https://s0.org/0"), L("https://s1.org/1", "", core::LinkTag::kA,
+                                           core::kRelNofollow)}),
+        At(i)));
+  }
+  indexer_.reset();
+  ASSERT_OK(RankPages(*db_).status());
+  ASSERT_OK_AND_ASSIGN(CheckReport before, CheckIndex(*db_));
+  ASSERT_TRUE(before.ok());
+  ASSERT_EQ(before.strength_entries, 3 * before.live_links);
+  // Make it look like an older database whose last build was interrupted.
+  {
+    storage::Batch b(*db_);
+    b.Delete(Family::kMeta, storage::kStrengthOrderMetaKey);
+    auto it = db_->NewIterator(Family::kStrength, {"", ""});
+    int kept = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (++kept % 3 != 0) b.Delete(Family::kStrength, it->key());
+    }
+    b.Put(Family::kStrengthBuckets, "zz", std::string(1, '\x07'));
+    ASSERT_OK(db_->Write(b));
+  }
+  ASSERT_OK_AND_ASSIGN(CheckReport partial, CheckIndex(*db_));
+  EXPECT_FALSE(partial.strength_order);  // not checked: not complete
+
+  ASSERT_OK_AND_ASSIGN(StrengthOrderStats stats, EnsureStrengthOrder(*db_, 8));
+  EXPECT_TRUE(stats.built);
+  EXPECT_EQ(stats.links, before.live_links);
+  EXPECT_EQ(stats.pages, 20u);
+  ASSERT_OK_AND_ASSIGN(CheckReport after, CheckIndex(*db_));
+  EXPECT_TRUE(after.ok()) << (after.messages.empty() ? "" : after.messages[0]);
+  EXPECT_TRUE(after.strength_order);
+  EXPECT_EQ(after.strength_entries, 3 * after.live_links);
+  // Complete now: a second call does nothing, and the indexer goes on.
+  ASSERT_OK_AND_ASSIGN(stats, EnsureStrengthOrder(*db_));
+  EXPECT_FALSE(stats.built);
+  ASSERT_NO_FATAL_FAILURE(Open());
+  ASSERT_OK(indexer_->Index(MakePage("https://s3.org/new", {L("https://a.com/9")}), At(50)));
+  ExpectConsistent();
 }
 
 }  // namespace
@@ -381,6 +462,32 @@ TEST_F(IndexerTest, CheckFindsPlantedInconsistencies) {
     expect_errors("record missing");
     storage::Batch undo(*db_);
     undo.Put(Family::kLinks, key, *value);
+    ASSERT_OK(db_->Write(undo));
+    ExpectConsistent();
+  }
+  {
+    // A strength-order entry at a strength its source page does not have.
+    std::string url_key = UrlKeyOf("https://a.com/1");
+    std::string key = storage::StrengthKey(ScopeKind::kUrl, url_key, 0, "https://src.org/",
+                                           url_key, 0);
+    auto value = db_->Get(Family::kStrength, key).value();
+    ASSERT_TRUE(value.has_value());
+    std::string moved = storage::StrengthKey(ScopeKind::kUrl, url_key, 7, "https://src.org/",
+                                             url_key, 0);
+    storage::Batch b(*db_);
+    b.Delete(Family::kStrength, key);
+    b.Put(Family::kStrength, moved, *value);
+    ASSERT_OK(db_->Write(b));
+    expect_errors("strength entry at the wrong strength");
+    storage::Batch undo(*db_);
+    undo.Delete(Family::kStrength, moved);
+    undo.Put(Family::kStrength, key, *value);
+    ASSERT_OK(db_->Write(undo));
+    ExpectConsistent();
+    storage::Batch gone(*db_);
+    gone.Delete(Family::kStrength, key);
+    ASSERT_OK(db_->Write(gone));
+    expect_errors("strength entry missing");
     ASSERT_OK(db_->Write(undo));
     ExpectConsistent();
   }

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "inlinks/indexer/check.h"
+#include "query/src/source_domains.h"
 #include "tests/query/query_testing.h"
 #include "tests/testing/status_matchers.h"
 
@@ -134,15 +136,21 @@ TEST(BacklinksTest, ScopesSelectTheirRows) {
   for (const char* t : {"example.com", "blog.example.com", "example.com/p"}) {
     Scope s = S(t);
     ASSERT_OK_AND_ASSIGN(BacklinkPage page, engine.Backlinks(s, {}, 0, 100));
-    EXPECT_EQ(KeysOf(page), idx.Keys(Family::kLinks, s.range)) << t;
+    EXPECT_EQ(KeysOf(page), idx.LiveInOrder(s.range)) << t;
   }
 }
 
-// A few hundred pages with random links into example.com.
+// A few hundred pages with random links into example.com and among
+// themselves, ranked (so their sr differ), then partly re-crawled and
+// extended after the rank job: the strength order has entries written by the
+// indexer at ranked and unranked strengths and entries the rank job moved.
 class PagingTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::mt19937_64 rng(42);
+    auto source = [](int p) {
+      return "https://src" + std::to_string(p % 37) + ".org/page" + std::to_string(p);
+    };
     const char* hosts[] = {"https://example.com", "http://www.example.com",
                            "https://blog.example.com", "https://shop.example.com",
                            "https://example.net"};
@@ -156,11 +164,30 @@ class PagingTest : public ::testing::Test {
         links.push_back(L(target, "anchor " + std::to_string(rng() % 5), tag, rel));
       }
       if (p % 10 == 0) links.push_back(links.front());  // two links to one URL (occurrences)
-      idx_.Index(MakePage("https://src" + std::to_string(p % 37) + ".org/page" + std::to_string(p),
-                          std::move(links)),
-                 At(100 + p));
+      // Links among the sources, popular ones (low numbers) more often.
+      for (int i = 0; i < 3; ++i) {
+        links.push_back(L(source(static_cast<int>(rng() % (1 + rng() % 300)))));
+      }
+      pages_.push_back(MakePage(source(p), std::move(links)));
+      idx_.Index(pages_.back(), At(100 + p));
+    }
+    indexer::RankStats ranked = idx_.Rank();
+    EXPECT_GT(ranked.links_reordered, 0u);
+    // After the rank job: re-crawls that drop or add links, and new pages
+    // (no rank yet).
+    for (int p = 0; p < 300; p += 7) {
+      core::Page page = pages_[static_cast<size_t>(p)];
+      page.links.erase(page.links.begin());
+      page.links.push_back(L("https://example.com/p/" + std::to_string(p % 12)));
+      idx_.Index(page, At(1000 + p));
+    }
+    for (int p = 300; p < 340; ++p) {
+      idx_.Index(MakePage(source(p), {L("https://example.com/p/" + std::to_string(p % 12)),
+                                      L("https://blog.example.com/p/3")}),
+                 At(1000 + p));
     }
   }
+  std::vector<core::Page> pages_;
   IndexedDb idx_;
 };
 
@@ -168,7 +195,7 @@ TEST_F(PagingTest, WalkingEveryPageYieldsEachLinkOnce) {
   QueryEngine engine(idx_.db());
   for (const char* t : {"example.com", "blog.example.com", "example.com/p/3"}) {
     Scope scope = S(t);
-    std::vector<std::string> naive = idx_.Keys(Family::kLinks, scope.range);
+    std::vector<std::string> naive = idx_.LiveInOrder(scope.range);
     ASSERT_GT(naive.size(), 0u) << t;
     for (uint64_t size : {1, 7, 100}) {
       // By offset.
@@ -208,10 +235,49 @@ TEST_F(PagingTest, WalkingEveryPageYieldsEachLinkOnce) {
   }
 }
 
+TEST_F(PagingTest, StrongestSourcesComeFirst) {
+  QueryEngine engine(idx_.db());
+  ASSERT_OK_AND_ASSIGN(indexer::CheckReport report, indexer::CheckIndex(idx_.db()));
+  EXPECT_TRUE(report.ok()) << (report.messages.empty() ? "" : report.messages[0]);
+  EXPECT_TRUE(report.strength_order);
+  for (const char* t : {"example.com", "blog.example.com", "example.com/p/3"}) {
+    ASSERT_OK_AND_ASSIGN(BacklinkPage page, engine.Backlinks(S(t), {}, 0, 10000));
+    ASSERT_EQ(page.rows.size(), page.total) << t;
+    std::set<double> strengths;
+    for (size_t i = 0; i < page.rows.size(); ++i) {
+      strengths.insert(page.rows[i].sr);
+      if (i == 0) continue;
+      const BacklinkRow& a = page.rows[i - 1];
+      const BacklinkRow& b = page.rows[i];
+      ASSERT_GE(a.sr, b.sr) << t << " row " << i;
+      if (a.sr == b.sr) {
+        ASSERT_LE(a.source_url, b.source_url) << t << " row " << i;
+      }
+    }
+    // Ranked sources at several strengths, and the unranked new pages (0).
+    EXPECT_GE(strengths.size(), 3u) << t;
+    EXPECT_EQ(*strengths.begin(), 0) << t;
+  }
+  // One link per referring domain picks each domain's strongest link.
+  BacklinkFilter per_domain;
+  per_domain.one_per_domain = true;
+  ASSERT_OK_AND_ASSIGN(BacklinkPage firsts, engine.Backlinks(S("example.com"), per_domain, 0, 100));
+  ASSERT_OK_AND_ASSIGN(BacklinkPage all, engine.Backlinks(S("example.com"), {}, 0, 10000));
+  std::map<std::string, double> best;
+  for (const BacklinkRow& r : all.rows) {
+    std::string domain(internal::HrefHost(r.source_url));
+    best.emplace(domain, r.sr);  // the first row of a domain is its strongest
+  }
+  EXPECT_EQ(firsts.total, best.size());
+  for (const BacklinkRow& r : firsts.rows) {
+    EXPECT_EQ(r.sr, best[std::string(internal::HrefHost(r.source_url))]) << r.source_url;
+  }
+}
+
 TEST_F(PagingTest, DeepOffsetEqualsNaiveSkip) {
   QueryEngine engine(idx_.db());
   Scope scope = S("example.com");
-  std::vector<std::string> naive = idx_.Keys(Family::kLinks, scope.range);
+  std::vector<std::string> naive = idx_.LiveInOrder(scope.range);
   for (uint64_t offset = 0; offset < naive.size(); offset += 5) {
     ASSERT_OK_AND_ASSIGN(BacklinkPage page, engine.Backlinks(scope, {}, offset, 3));
     std::vector<std::string> want(
@@ -248,6 +314,7 @@ TEST_F(PagingTest, FiltersMatchNaiveScanAndPage) {
       want.push_back(key);
     }
     ASSERT_GT(want.size(), 0u);
+    want = idx_.InStrengthOrder(std::move(want));
     for (uint64_t size : {1, 7, 100}) {
       std::vector<std::string> seen;
       for (uint64_t offset = 0; offset < want.size(); offset += size) {

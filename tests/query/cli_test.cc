@@ -83,8 +83,10 @@ TEST_F(CliTest, JsonBesideAWriter) {
   EXPECT_EQ(o.at("scope").as_object().at("kind").as_string(), "domain");
   const auto& rows = o.at("rows").as_array();
   ASSERT_EQ(rows.size(), 3u);
-  EXPECT_EQ(rows[0].as_object().at("anchor").as_string(), "Anchor \"A\" & <b>");
-  EXPECT_EQ(rows[0].as_object().at("source_url").as_string(), "https://src.example.org/post");
+  // Unranked sources (sr 0): by source URL, then target.
+  EXPECT_EQ(rows[0].as_object().at("anchor").as_string(), "C");
+  EXPECT_EQ(rows[1].as_object().at("anchor").as_string(), "Anchor \"A\" & <b>");
+  EXPECT_EQ(rows[1].as_object().at("source_url").as_string(), "https://src.example.org/post");
   EXPECT_EQ(rows[2].as_object().at("anchor").as_string(), "caf\xC3\xA9");
   EXPECT_EQ(rows[2].as_object().at("nofollow").as_bool(), true);
   EXPECT_TRUE(o.at("next_cursor").is_null());

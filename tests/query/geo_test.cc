@@ -192,16 +192,16 @@ class GeoRowsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // Sources fetched from addresses of the test database, one outside it.
-    idx_.Index(MakePage("https://berlin.example.org/a", {L("https://example.com/1", "one")}),
+    idx_.Index(MakePage("https://a-berlin.example.org/a", {L("https://example.com/1", "one")}),
                At(100, 200, "127.0.0.1"));
     idx_.Index(
-        MakePage("https://amsterdam.example.org/b",
+        MakePage("https://b-amsterdam.example.org/b",
                  {L("https://example.com/2", "two"),
                   L("https://example.com/3", "three", core::LinkTag::kA, core::kRelNofollow)}),
         At(100, 200, "::1"));
-    idx_.Index(MakePage("https://zurich.example.org/c", {L("https://example.com/4", "four")}),
+    idx_.Index(MakePage("https://c-zurich.example.org/c", {L("https://example.com/4", "four")}),
                At(100, 200, "198.51.100.7"));
-    idx_.Index(MakePage("https://nowhere.example.org/d", {L("https://example.com/5", "five")}),
+    idx_.Index(MakePage("https://d-nowhere.example.org/d", {L("https://example.com/5", "five")}),
                At(100, 200, "8.8.8.8"));
   }
   IndexedDb idx_;
@@ -215,7 +215,7 @@ TEST_F(GeoRowsTest, RowsCarryTheLocationOfTheSourceIp) {
   Scope scope = ResolveScope("example.com").value();
   ASSERT_OK_AND_ASSIGN(BacklinkPage page, engine.Backlinks(scope, {}, 0, 10));
   ASSERT_EQ(page.rows.size(), 5u);
-  // Key order: example.com/1 .. /5.
+  // Unranked sources (sr 0) in source URL order: example.com/1 .. /5.
   EXPECT_EQ(page.rows[0].ip, "127.0.0.1");
   ExpectGeo({page.rows[0].ccode, page.rows[0].country, page.rows[0].city}, "DE", "Germany",
             "Berlin");

@@ -289,10 +289,10 @@ TEST_F(IntelTest, OneLinkPerDomainMatchesTheModel) {
   filters[5].nofollow = true;
   for (const char* target : kScopes) {
     Scope scope = ResolveScope(target).value();
-    // Live keys, then lost keys, in index order (the documented order), and
-    // the model's attributes of each.
+    // Live keys in strength order, then lost keys in index order (the
+    // documented order), and the model's attributes of each.
     std::vector<std::pair<std::string, bool>> ordered;  // key, lost
-    for (auto& k : idx_.Keys(Family::kLinks, scope.range)) ordered.emplace_back(k, false);
+    for (auto& k : idx_.LiveInOrder(scope.range)) ordered.emplace_back(k, false);
     for (auto& k : idx_.Keys(Family::kLost, scope.range)) ordered.emplace_back(k, true);
     ASSERT_EQ(ordered.size(), Links(target, true).size() + Links(target, false).size());
     for (const BacklinkFilter& f : filters) {

@@ -9,9 +9,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -19,6 +22,7 @@
 #include "inlinks/core/records.h"
 #include "inlinks/core/url.h"
 #include "inlinks/indexer/indexer.h"
+#include "inlinks/indexer/rank.h"
 #include "inlinks/storage/db.h"
 #include "inlinks/storage/records.h"
 #include "tests/testing/status_matchers.h"
@@ -61,11 +65,17 @@ inline core::FetchFacts At(int64_t t, int status = 200, std::string ip = "192.0.
 // A database in a temp dir with an indexer over it.
 class IndexedDb {
  public:
-  explicit IndexedDb(uint64_t bucket_target = 8) {
+  explicit IndexedDb(uint64_t bucket_target = 8) : bucket_target_(bucket_target) {
     db_ = storage::Db::Open(dir_.path()).value();
-    indexer::IndexerOptions options;
-    options.bucket_target = bucket_target;
-    indexer_ = indexer::Indexer::Create(*db_, options).value();
+    OpenIndexer();
+  }
+  // Runs the rank job as `inlinks rank` does: with no indexer open.
+  indexer::RankStats Rank() {
+    indexer_.reset();
+    auto stats = indexer::RankPages(*db_);
+    EXPECT_TRUE(stats.ok()) << stats.status();
+    OpenIndexer();
+    return stats.ok() ? *stats : indexer::RankStats{};
   }
   void Index(const core::Page& page, const core::FetchFacts& facts) {
     ASSERT_TRUE(indexer_->Index(page, facts).ok());
@@ -89,6 +99,36 @@ class IndexedDb {
     EXPECT_TRUE(it->status().ok());
     return keys;
   }
+  // `keys` (live reverse keys) in the documented result order, computed
+  // from the page records alone: the source's sr descending, then source
+  // href, then target URL key, then occurrence.
+  std::vector<std::string> InStrengthOrder(std::vector<std::string> keys) const {
+    std::map<std::string, int, std::less<>> sr;
+    auto key_of = [&](const std::string& k) {
+      auto parts = storage::DecodeReverseKey(k).value();
+      std::string source(parts.source_href);
+      auto found = sr.find(source);
+      if (found == sr.end()) {
+        auto bytes = db_->Get(storage::Family::kPages, source).value();
+        double rank = bytes ? storage::DecodePageValue(*bytes).value().rank : 0;
+        found = sr.emplace(source, storage::SrTenths(rank)).first;
+      }
+      return std::make_tuple(-found->second, source, std::string(parts.target_url_key),
+                             parts.occurrence);
+    };
+    std::vector<std::pair<decltype(key_of(keys[0])), std::string>> sorted;
+    for (std::string& k : keys) sorted.emplace_back(key_of(k), std::move(k));
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<std::string> out;
+    for (auto& [order, k] : sorted) out.push_back(std::move(k));
+    return out;
+  }
+  // The live rows of `range` (a Scope's range) in result order.
+  std::vector<std::string> LiveInOrder(const core::KeyRange& range) const {
+    std::vector<std::string> keys = Keys(storage::Family::kLinks, range);
+    return keys.empty() ? keys : InStrengthOrder(std::move(keys));
+  }
+
   // (key, value) pairs, likewise.
   std::vector<std::pair<std::string, storage::LinkValue>> Records(
       storage::Family family, const core::KeyRange& range) const {
@@ -101,6 +141,13 @@ class IndexedDb {
   }
 
  private:
+  void OpenIndexer() {
+    indexer::IndexerOptions options;
+    options.bucket_target = bucket_target_;
+    indexer_ = indexer::Indexer::Create(*db_, options).value();
+  }
+
+  uint64_t bucket_target_;
   TempDir dir_;
   std::unique_ptr<storage::Db> db_;
   std::unique_ptr<indexer::Indexer> indexer_;

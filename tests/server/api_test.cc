@@ -516,8 +516,8 @@ TEST_F(ApiTest, Url_ListBacklinksRowsInDocumentedOrder) {
                        {{"Authorization", "Bearer " + token}});
   EXPECT_THAT(raw.body, ::testing::HasSubstr("\"sr\":0,\"pos\":2,"));
   EXPECT_THAT(raw.body, ::testing::HasSubstr("\"tag\":\"a\",\"nofollow\":1,"));
-  HttpResult img = Get("/v3/ResearchLinksGetListBacklinks.json?url=example.com/&access_token=" +
-                       token);
+  HttpResult img = Get(
+      "/v3/ResearchLinksGetListBacklinks.json?url=example.com/&limit=50&access_token=" + token);
   EXPECT_THAT(img.body, ::testing::HasSubstr("\"tag\":\"aimg\",\"nofollow\":0,"));
 }
 

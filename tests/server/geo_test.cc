@@ -40,15 +40,15 @@ class GeoServerTest : public ::testing::Test {
     db_ = storage::Db::Open(dir_.path()).value();
     {
       std::unique_ptr<indexer::Indexer> idx = indexer::Indexer::Create(*db_).value();
-      ASSERT_TRUE(idx->Index(MakePage("http://berlin.example.org/",
+      ASSERT_TRUE(idx->Index(MakePage("http://a-berlin.example.org/",
                                       {MakeLink("https://geo.test/a")}, "Berlin"),
                              FetchedAt(1000, "127.0.0.1"))
                       .ok());
-      ASSERT_TRUE(idx->Index(MakePage("http://amsterdam.example.org/",
+      ASSERT_TRUE(idx->Index(MakePage("http://b-amsterdam.example.org/",
                                       {MakeLink("https://geo.test/b")}, "Amsterdam"),
                              FetchedAt(1000, "::1"))
                       .ok());
-      ASSERT_TRUE(idx->Index(MakePage("http://elsewhere.example.org/",
+      ASSERT_TRUE(idx->Index(MakePage("http://c-elsewhere.example.org/",
                                       {MakeLink("https://geo.test/c")}, "Elsewhere"),
                              FetchedAt(1000, "192.0.2.7"))
                       .ok());
@@ -97,7 +97,7 @@ TEST_F(GeoServerTest, UrlDialectRowsCarryTheLocation) {
   ASSERT_EQ(v.at("count").as_int64(), 3);
   const json::array& rows = v.at("response").as_array();
   ASSERT_EQ(rows.size(), 3u);
-  // Order: target geo.test/a, /b, /c.
+  // Unranked sources (sr 0), by source URL: geo.test/a, /b, /c.
   EXPECT_EQ(Str(rows[0].at("ip")), "127.0.0.1");
   EXPECT_EQ(Str(rows[0].at("ccode")), "DE");
   EXPECT_EQ(Str(rows[0].at("country")), "Germany");

@@ -45,7 +45,9 @@ using ::testing::Not;
 
 constexpr Family kAllFamilies[] = {Family::kMeta,  Family::kLinks,    Family::kLost,
                                    Family::kForward, Family::kPages, Family::kCounters,
-                                   Family::kBuckets, Family::kFrontier};
+                                   Family::kBuckets, Family::kFrontier, Family::kStrength,
+                                   Family::kStrengthBuckets};
+static_assert(std::size(kAllFamilies) == kFamilyCount);
 constexpr char kFormatKey[] = "inlinks.format_version";
 
 // A unique directory under the system temp dir, removed with its contents.

@@ -7,7 +7,8 @@
 // counters: per scope and day, the links first seen that day and the links
 // still lost with a lost time that day must match the records, and (when
 // the history is complete) all daily changes of a scope must add up to its
-// live and referring-domain counts. Reads one snapshot, so it can run beside
+// live and referring-domain counts; checks the strength order: one entry per
+// live link and scope kind, in its scope, at its source page's strength. Reads one snapshot, so it can run beside
 // a writer.
 #pragma once
 
@@ -27,6 +28,10 @@ struct CheckReport {
   uint64_t pages = 0;
   uint64_t counters_checked = 0;
   uint64_t buckets_checked = 0;
+  // Whether the strength order (indexer/order.h) is complete, and its
+  // entries checked (three per live link when it is).
+  bool strength_order = false;
+  uint64_t strength_entries = 0;
   // (scope, day) pairs whose daily history counters were checked against
   // the records (storage/records.h DailyCounterKey).
   uint64_t history_days_checked = 0;

@@ -2,8 +2,9 @@
 //
 // Owns: the page-strength job (`inlinks rank`): PageRank over the crawled page
 // graph of a stored index, written into every page record's `rank`
-// (storage::PageValue). It does not own the 0..10 `sr` scale the APIs show
-// (query::SrFromRank) nor any result ordering by rank.
+// (storage::PageValue), moving the strength-order entries (indexer/order.h)
+// of every page whose strength on the APIs' 0..10 `sr` scale
+// (storage::SrTenths) changes, in the same batch as its record.
 //
 // The graph (docs/rank.md has the reasoning and the formulas):
 //   - nodes are the pages with a page record (Family::kPages), one node per
@@ -74,6 +75,10 @@ struct RankStats {
   uint64_t peak_bytes = 0;
   double bytes_per_edge = 0;
   uint64_t pages_written = 0;  // records whose stored rank changed
+  // Pages whose strength (sr, one decimal) changed, and their live links,
+  // whose strength-order entries (indexer/order.h) the job moved.
+  uint64_t pages_reordered = 0;
+  uint64_t links_reordered = 0;
   double load_seconds = 0;
   double iterate_seconds = 0;
   double store_seconds = 0;

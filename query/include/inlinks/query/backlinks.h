@@ -7,10 +7,15 @@
 // texts, linked pages, referring domains). No HTTP here: the server
 // (query/server*.h) and the `inlinks` CLI both call this.
 //
-// Order (stable, documented in docs/query.md): the key order of the reverse
-// index (docs/keys.md): target URL key (host labels reversed, port, path and
-// query), then source href, then occurrence. With state kAll, every live row
-// comes first, then every lost row, each part in that order.
+// Order (stable, documented in docs/query.md): live rows strongest source
+// first: by the source page's sr (one decimal, as the rows show it)
+// descending, then by source href, then target URL key (host labels
+// reversed, port, path and query), then occurrence (storage/records.h
+// "Strength order"). Lost rows in the key order of the reverse index
+// (docs/keys.md): target URL key, source href, occurrence. With state kAll,
+// every live row comes first, then every lost row. A database whose writer
+// has not yet built the strength order (one indexed by an older build and
+// not opened writable since) lists live rows in key order too.
 //
 // Consistency: every call reads all it needs from ONE storage snapshot, so a
 // page, its total and its cursor agree with each other even while the index

@@ -1,12 +1,14 @@
 // File: inlinks/storage/buckets.h
 //
-// Owns: the pagination directory over the live reverse links (Family::kLinks),
-// which lets a reader reach row N of any scope without scanning N rows.
+// Owns: the pagination directories over the live reverse links (Family::kLinks,
+// directory in Family::kBuckets) and over their strength order
+// (Family::kStrength, directory in Family::kStrengthBuckets), which let a
+// reader reach row N of any scope without scanning N rows.
 //
-// The key space of kLinks is cut into buckets, each a contiguous key range
-// [start, next start) with an exact count of the records in it, stored in
-// Family::kBuckets as key = start (the first bucket starts at ""), value =
-// varint count. Counts change in the same atomic batch as the records they
+// The key space of the data family is cut into buckets, each a contiguous key
+// range [start, next start) with an exact count of the records in it, stored
+// in the directory family as key = start (the first bucket starts at ""),
+// value = varint count. Counts change in the same atomic batch as the records they
 // count; a bucket that grows past twice the target size is split at its
 // median key. Row N of a scope (one contiguous key range, core/keys.h) is
 // then: the records of the first bucket that fall inside the scope, whole
@@ -30,19 +32,29 @@
 
 namespace inlinks::storage {
 
+// A data family and the family holding its directory.
+struct BucketFamilies {
+  Family data = Family::kLinks;
+  Family buckets = Family::kBuckets;
+};
+inline constexpr BucketFamilies kLinkBuckets{Family::kLinks, Family::kBuckets};
+inline constexpr BucketFamilies kStrengthOrderBuckets{Family::kStrength,
+                                                      Family::kStrengthBuckets};
+
 class BucketDirectory {
  public:
   // Records per bucket aimed at; buckets are split at 2 x target.
   static constexpr uint64_t kDefaultTarget = 1024;
 
-  // Loads the directory of `db` (creating the first bucket if there is none).
+  // Loads the directory of `families` in `db` (creating the first bucket if
+  // there is none).
   static absl::StatusOr<std::unique_ptr<BucketDirectory>> Load(
-      Db& db, uint64_t target = kDefaultTarget);
+      Db& db, uint64_t target = kDefaultTarget, BucketFamilies families = kLinkBuckets);
 
-  // Account for a record the caller adds to / removes from kLinks in the
-  // batch it will pass to Stage().
-  void OnInsert(std::string_view links_key);
-  void OnDelete(std::string_view links_key);
+  // Account for a record the caller adds to / removes from the data family
+  // in the batch it will pass to Stage().
+  void OnInsert(std::string_view key);
+  void OnDelete(std::string_view key);
 
   // Adds the changed bucket counts to `batch`. Call once per batch, after the
   // OnInsert/OnDelete calls for it.
@@ -58,23 +70,26 @@ class BucketDirectory {
   uint64_t target() const { return target_; }
 
  private:
-  BucketDirectory(Db& db, uint64_t target) : db_(db), target_(target) {}
+  BucketDirectory(Db& db, uint64_t target, BucketFamilies families)
+      : db_(db), target_(target), families_(families) {}
   std::map<std::string, int64_t, std::less<>>::iterator Find(std::string_view key);
   // Splits the bucket at `start` in two; returns the new bucket's start.
   absl::StatusOr<std::string> Split(const std::string& start);
 
   Db& db_;
   const uint64_t target_;
+  const BucketFamilies families_;
   std::map<std::string, int64_t, std::less<>> counts_;
   std::set<std::string, std::less<>> dirty_;
 };
 
-// An iterator over kLinks bounded to `scope`, positioned at row `n` (0-based,
-// in key order) of the scope, or not Valid() when the scope has n rows or
-// fewer. `rows_scanned`, when given, receives how many records were stepped
-// over to get there (what the directory saves is N minus that).
+// An iterator over the data family bounded to `scope`, positioned at row `n`
+// (0-based, in key order) of the scope, or not Valid() when the scope has n
+// rows or fewer. `rows_scanned`, when given, receives how many records were
+// stepped over to get there (what the directory saves is N minus that).
 absl::StatusOr<std::unique_ptr<Iterator>> SeekToRow(const Db& db, const core::KeyRange& scope,
                                                     uint64_t n, const Snapshot* snapshot,
-                                                    uint64_t* rows_scanned = nullptr);
+                                                    uint64_t* rows_scanned = nullptr,
+                                                    BucketFamilies families = kLinkBuckets);
 
 }  // namespace inlinks::storage

@@ -45,8 +45,10 @@ enum class Family : uint8_t {
   kCounters,
   kBuckets,
   kFrontier,
+  kStrength,         // live links in strongest-source-first order (records.h)
+  kStrengthBuckets,  // pagination directory over kStrength (buckets.h)
 };
-inline constexpr int kFamilyCount = 8;
+inline constexpr int kFamilyCount = 10;
 
 // The on-disk format this build reads and writes. A database written with
 // another version is refused on open (never misread).

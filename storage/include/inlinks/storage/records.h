@@ -130,6 +130,53 @@ absl::StatusOr<ScopeCounts> GetScopeCounts(const Db& db, ScopeKind kind,
                                            std::string_view scope_key,
                                            const Snapshot* snapshot = nullptr);
 
+// ---- Strength order (Family::kStrength; docs/keys.md "Strength order") ----
+//
+// Every live link has one entry per scope it belongs to (its target's
+// registrable domain, host and URL), so that each scope's live links are one
+// key range in strongest-source-first order:
+//
+// key   = kind | scope key | 0x00 | 100 - sr_tenths:u8 | source href | 0x00 |
+//         UrlKey(target) without its scope-key prefix | occurrence:u32be
+// value = 0x01 | tag:u8 | rel:u8 (the first bytes of the link value, so
+//         filters need no other read)
+//
+// sr_tenths is the source page's strength as the APIs show it (SrTenths of
+// its stored rank); within one strength, entries follow the source href,
+// then the target URL key, then the occurrence.
+
+// The 0..10 strength scale of a stored rank, in tenths (0..100):
+// round(10 x log10(1 + rank)), clamped; 0 for rank <= 0 or NaN.
+uint8_t SrTenths(double rank);
+
+// The entry of the link (target_url_key, source_href, occurrence) in the
+// scope whose key `scope_key` prefixes target_url_key.
+std::string StrengthKey(ScopeKind kind, std::string_view scope_key, uint8_t sr_tenths,
+                        std::string_view source_href, std::string_view target_url_key,
+                        uint32_t occurrence);
+// [kind scope_key 0x00, kind scope_key 0x01): the entries of one scope.
+core::KeyRange StrengthScopeRange(ScopeKind kind, std::string_view scope_key);
+// Value of an entry: the link's tag and rel.
+std::string StrengthValue(core::LinkTag tag, uint8_t rel);
+
+struct StrengthKeyParts {
+  ScopeKind kind = ScopeKind::kDomain;
+  std::string_view scope_key;
+  uint8_t sr_tenths = 0;
+  std::string_view source_href;
+  std::string_view target_rest;  // UrlKey(target) after scope_key
+  uint32_t occurrence = 0;
+};
+// Views into `key`. Errors: kDataLoss.
+absl::StatusOr<StrengthKeyParts> DecodeStrengthKey(std::string_view key);
+// The reverse key (kLinks) an entry stands for.
+std::string ReverseKeyOf(const StrengthKeyParts& parts);
+
+// Meta key present (value "1") once every live link has its kStrength
+// entries: written by the indexer that builds them for a database indexed
+// before they existed (indexer/order.h). Readers order by key without it.
+inline constexpr char kStrengthOrderMetaKey[] = "inlinks.strength_order";
+
 // ---- Daily history (Family::kCounters; docs/keys.md "Daily history") ----
 //
 // Days are UTC days since 1970-01-01 (unix seconds / 86,400, rounded down;

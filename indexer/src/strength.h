@@ -1,0 +1,43 @@
+// Strength-order helpers shared by the indexer, the rank job and the order
+// build (private to indexer/): the kStrength entries of one link and moving
+// a page's entries to another strength.
+#ifndef INLINKS_INDEXER_SRC_STRENGTH_H_
+#define INLINKS_INDEXER_SRC_STRENGTH_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "inlinks/storage/buckets.h"
+#include "inlinks/storage/db.h"
+#include "inlinks/storage/records.h"
+
+namespace inlinks::indexer::internal {
+
+// The kStrength keys of the live link (url_key, source, occurrence) in its
+// domain, host and URL scopes, at strength `sr_tenths`.
+std::array<std::string, 3> StrengthKeys(std::string_view source, uint8_t sr_tenths,
+                                        std::string_view url_key, uint32_t domain_key_len,
+                                        uint32_t occurrence);
+
+// Adds to `batch` the entries of the live links among `entries` (the
+// forward record of `source`), at strength `sr_tenths`, with the tag and rel
+// of their kLinks records (read at the latest state); counted in `dir`.
+absl::Status PutStrengthEntries(const storage::Db& db, storage::Batch& batch,
+                                storage::BucketDirectory& dir, std::string_view source,
+                                const std::vector<storage::ForwardEntry>& entries,
+                                uint8_t sr_tenths);
+
+// Moves the entries of the live links among `entries` from strength `from`
+// to `to` (their values are kept).
+absl::Status MoveStrengthEntries(const storage::Db& db, storage::Batch& batch,
+                                 storage::BucketDirectory& dir, std::string_view source,
+                                 const std::vector<storage::ForwardEntry>& entries, uint8_t from,
+                                 uint8_t to);
+
+}  // namespace inlinks::indexer::internal
+
+#endif  // INLINKS_INDEXER_SRC_STRENGTH_H_
