@@ -7,13 +7,16 @@
 //
 // Builds one database with N live reverse records (default 1,000,000) in one
 // domain scope with a page record per source, written the way the indexer
-// writes them (records, bucket counts and the scope counter in the same
-// batches), then reads first pages, deep pages (offsets up to N - 100) and a
-// filtered page (which scans the scope for its exact total).
+// writes them (records, their strength-order entries in the domain, host and
+// URL scopes with their bucket counts, and the scope counter in the same
+// batches; sources ranked on a power law so that sr varies), then reads first
+// pages, deep pages (offsets up to N - 100) and a filtered page (which scans
+// the scope for its exact total), all in the default (strength) order.
 #include <unistd.h>
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -47,7 +50,10 @@ Fixture& TheFixture() {
     fx.dir = fs::temp_directory_path() / ("inlinks_query_bench_" + std::to_string(::getpid()));
     fs::remove_all(fx.dir);
     fx.db = inlinks::storage::Db::Open(fx.dir.string()).value();
-    auto buckets = inlinks::storage::BucketDirectory::Load(*fx.db).value();
+    auto buckets = inlinks::storage::BucketDirectory::Load(
+                       *fx.db, inlinks::storage::BucketDirectory::kDefaultTarget,
+                       inlinks::storage::kStrengthOrderBuckets)
+                       .value();
     fx.scope = inlinks::query::ResolveScope("big.example").value();
     std::mt19937_64 rng(3);
     auto start = std::chrono::steady_clock::now();
@@ -61,8 +67,12 @@ Fixture& TheFixture() {
                              std::to_string(rng() % 5000);
         std::string source =
             "https://www.src" + std::to_string(rng() % 200000) + ".org/a/" + std::to_string(k);
-        std::string key = inlinks::storage::ReverseKey(
-            inlinks::core::UrlKey(inlinks::core::ParseUrl(target).value()), source, 0);
+        inlinks::core::Url target_url = inlinks::core::ParseUrl(target).value();
+        std::string url_key = inlinks::core::UrlKey(target_url);
+        std::string key = inlinks::storage::ReverseKey(url_key, source, 0);
+        // Ranks: most sources near the floor, a few strong (sr 0.1 .. ~4).
+        const double rank = 0.15 / std::pow(1.0 - static_cast<double>(rng() % 1000000) / 1e6, 1.2);
+        const uint8_t sr = inlinks::storage::SrTenths(rank);
         inlinks::storage::LinkValue v{target,
                                       "anchor text " + std::to_string(k % 97),
                                       static_cast<uint32_t>(1 + k % 40),
@@ -71,8 +81,19 @@ Fixture& TheFixture() {
                                       1700000000,
                                       0};
         batch.Put(Family::kLinks, key, inlinks::storage::EncodeLinkValue(v));
-        buckets->OnInsert(key);
+        const std::string_view host_key = inlinks::storage::HostScopeKey(url_key);
+        const std::pair<inlinks::storage::ScopeKind, std::string_view> scopes[] = {
+            {inlinks::storage::ScopeKind::kDomain, fx.scope.counter_scope_key},
+            {inlinks::storage::ScopeKind::kHost, host_key},
+            {inlinks::storage::ScopeKind::kUrl, url_key}};
+        for (const auto& [kind, scope_key] : scopes) {
+          std::string entry =
+              inlinks::storage::StrengthKey(kind, scope_key, sr, source, url_key, 0);
+          batch.Put(Family::kStrength, entry, inlinks::storage::StrengthValue(v.tag, v.rel));
+          buckets->OnInsert(entry);
+        }
         inlinks::storage::PageValue page;
+        page.rank = rank;
         page.http_status = 200;
         page.first_fetch = page.last_fetch = 1700000000;
         page.title = "Source page number " + std::to_string(k) + " - a typical title";
@@ -88,6 +109,11 @@ Fixture& TheFixture() {
           {static_cast<int64_t>(n), 0, 0});
       buckets->Stage(batch);
       if (!fx.db->Write(batch).ok() || !buckets->AfterWrite().ok()) std::abort();
+    }
+    {
+      inlinks::storage::Batch batch(*fx.db);
+      batch.Put(Family::kMeta, inlinks::storage::kStrengthOrderMetaKey, "1");
+      if (!fx.db->Write(batch).ok()) std::abort();
     }
     (void)fx.db->Flush();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

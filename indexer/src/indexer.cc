@@ -5,10 +5,9 @@
 //   kCounters      C per scope (live, lost, referring domains), P (pair),
 //                  D per scope and day (new, lost, revived, referring-domain
 //                  change), V per scope and lost day (revivals)
-//   kBuckets       counts of the pagination buckets that changed
 //   kStrength      the strength-order entries of links added or lost (three
-//                  per link: domain, host and URL scope), and their
-//                  directory's counts in kStrengthBuckets
+//                  per link: domain, host and URL scope), and the counts of
+//                  their pagination buckets (kStrengthBuckets) that changed
 #include "inlinks/indexer/indexer.h"
 
 #include <algorithm>
@@ -78,7 +77,7 @@ struct Indexer::Impl {
   storage::Db& db;
   const IndexerOptions options;
   absl::Mutex mu;
-  std::unique_ptr<storage::BucketDirectory> buckets ABSL_GUARDED_BY(mu);
+  // The pagination directory of the result order (kStrength).
   std::unique_ptr<storage::BucketDirectory> strength_buckets ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, int64_t> pair_cache ABSL_GUARDED_BY(mu);
   IndexStats stats ABSL_GUARDED_BY(mu);
@@ -95,7 +94,6 @@ struct Indexer::Impl {
   bool broken ABSL_GUARDED_BY(mu) = false;
 
   absl::Status ReloadDirectories() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    RETURN_IF_ERROR(buckets->Reload());
     return strength_buckets->Reload();
   }
 };
@@ -309,7 +307,6 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
         batch.Delete(Family::kLost, key);
         LinkValue v = n.value;
         v.first_seen = o.first_seen;
-        buckets->OnInsert(key);
         link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
         list(n.url_key, o.domain_key_len, n.occurrence, v, /*counted=*/true);
         count(n.url_key, o.domain_key_len, Event::kRevived, o.lost_time);
@@ -342,7 +339,6 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
           ++delta.links_revived;
         }
       }
-      buckets->OnInsert(key);
       link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
       list(n.url_key, n.domain_key_len, n.occurrence, v, /*counted=*/true);
       count(n.url_key, n.domain_key_len, revived ? Event::kRevived : Event::kNew, lost_time);
@@ -367,7 +363,6 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
       v.lost_time = now;
       batch.Delete(Family::kLinks, key);
       batch.Put(Family::kLost, key, storage::EncodeLinkValue(v));
-      buckets->OnDelete(key);
       unlist(e.target_url_key, e.domain_key_len, e.occurrence);
       count(e.target_url_key, e.domain_key_len, Event::kLost);
       e.lost = true;
@@ -491,7 +486,6 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
   if (forward_changed || !fwd_bytes) {
     batch.Put(Family::kForward, p.source, storage::EncodeForward(next));
   }
-  buckets->Stage(batch);
   strength_buckets->Stage(batch);
 
   absl::Status written = db.Write(batch);
@@ -507,12 +501,10 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
     pair_cache[key] = after;
   }
   if (new_last_day) history_last_day = today;
-  for (storage::BucketDirectory* dir : {buckets.get(), strength_buckets.get()}) {
-    if (absl::Status split = dir->AfterWrite(); !split.ok()) {
-      // The page is written; an oversized bucket only costs readers a longer
-      // scan, and the next write to it retries the split.
-      INLINKS_LOG(WARNING) << "pagination bucket split failed: " << split;
-    }
+  if (absl::Status split = strength_buckets->AfterWrite(); !split.ok()) {
+    // The page is written; an oversized bucket only costs readers a longer
+    // scan, and the next write to it retries the split.
+    INLINKS_LOG(WARNING) << "pagination bucket split failed: " << split;
   }
   ++delta.pages;
   if (!forward_changed && fwd_bytes) ++delta.unchanged_pages;
@@ -548,7 +540,6 @@ absl::StatusOr<std::unique_ptr<Indexer>> Indexer::Create(storage::Db& db,
   auto impl = std::make_unique<Impl>(db, options);
   {
     absl::MutexLock lock(&impl->mu);
-    ASSIGN_OR_RETURN(impl->buckets, storage::BucketDirectory::Load(db, options.bucket_target));
     ASSIGN_OR_RETURN(impl->strength_buckets,
                      storage::BucketDirectory::Load(db, options.bucket_target,
                                                     storage::kStrengthOrderBuckets));

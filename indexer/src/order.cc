@@ -76,6 +76,14 @@ absl::StatusOr<StrengthOrderStats> EnsureStrengthOrder(storage::Db& db,
     if (++pages_in_batch >= kBatchPages) RETURN_IF_ERROR(flush());
   }
   RETURN_IF_ERROR(forward->status());
+  // The key-order directory (kBuckets) of older builds serves no query once
+  // the strength order exists, and is no longer kept: dropped with the
+  // write that completes the order.
+  auto old_buckets = db.NewIterator(Family::kBuckets, {"", ""});
+  for (old_buckets->SeekToFirst(); old_buckets->Valid(); old_buckets->Next()) {
+    batch.Delete(Family::kBuckets, old_buckets->key());
+  }
+  RETURN_IF_ERROR(old_buckets->status());
   batch.Put(Family::kMeta, storage::kStrengthOrderMetaKey, "1");
   RETURN_IF_ERROR(flush());
   stats.seconds =

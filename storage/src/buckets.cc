@@ -1,5 +1,7 @@
 #include "inlinks/storage/buckets.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "inlinks/core/coding.h"
 #include "inlinks/core/status_macros.h"
@@ -58,7 +60,7 @@ absl::Status BucketDirectory::Reload() {
   auto it = db_.NewIterator(families_.buckets, {"", ""});
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ASSIGN_OR_RETURN(int64_t count, DecodeCount(it->value()));
-    counts_.emplace(std::string(it->key()), count);
+    counts_.emplace(std::string(it->key()), Bucket{count, false});
   }
   RETURN_IF_ERROR(it->status());
   if (counts_.empty() || counts_.begin()->first != "") {
@@ -69,7 +71,7 @@ absl::Status BucketDirectory::Reload() {
         families_.data, {"", counts_.empty() ? std::string() : counts_.begin()->first});
     for (links->SeekToFirst(); links->Valid(); links->Next()) ++below;
     RETURN_IF_ERROR(links->status());
-    counts_.emplace("", below);
+    counts_.emplace("", Bucket{below, false});
     Batch b(db_);
     b.Put(families_.buckets, "", EncodeCount(below));
     RETURN_IF_ERROR(db_.Write(b));
@@ -77,41 +79,52 @@ absl::Status BucketDirectory::Reload() {
   return absl::OkStatus();
 }
 
-std::map<std::string, int64_t, std::less<>>::iterator BucketDirectory::Find(
-    std::string_view key) {
+BucketDirectory::Buckets::iterator BucketDirectory::Find(std::string_view key) {
   auto it = counts_.upper_bound(key);
   return std::prev(it);  // counts_ always holds "", which is <= every key
 }
 
+void BucketDirectory::Touch(Buckets::iterator it) {
+  if (it->second.dirty) return;
+  it->second.dirty = true;
+  dirty_.push_back(it);
+}
+
 void BucketDirectory::OnInsert(std::string_view key) {
   auto it = Find(key);
-  ++it->second;
-  dirty_.insert(it->first);
+  ++it->second.count;
+  Touch(it);
 }
 
 void BucketDirectory::OnDelete(std::string_view key) {
   auto it = Find(key);
-  --it->second;
-  dirty_.insert(it->first);
+  --it->second.count;
+  Touch(it);
 }
 
 void BucketDirectory::Stage(Batch& batch) {
-  for (const std::string& start : dirty_) {
-    batch.Put(families_.buckets, start, EncodeCount(counts_.find(start)->second));
+  // In key order: RocksDB's memtable inserts sorted keys faster.
+  std::sort(dirty_.begin(), dirty_.end(),
+            [](const Buckets::iterator& a, const Buckets::iterator& b) { return a->first < b->first; });
+  for (const Buckets::iterator& it : dirty_) {
+    batch.Put(families_.buckets, it->first, EncodeCount(it->second.count));
   }
 }
 
 absl::Status BucketDirectory::AfterWrite() {
-  std::set<std::string, std::less<>> dirty = std::move(dirty_);
-  dirty_.clear();
   // One batch can add many times the target to one bucket (a page with
   // thousands of links into one host): split until every half fits.
-  std::vector<std::string> work(dirty.begin(), dirty.end());
+  std::vector<std::string> work;
+  for (const Buckets::iterator& it : dirty_) {
+    it->second.dirty = false;
+    if (it->second.count > static_cast<int64_t>(2 * target_)) work.push_back(it->first);
+  }
+  dirty_.clear();
   while (!work.empty()) {
     std::string start = std::move(work.back());
     work.pop_back();
     auto it = counts_.find(start);
-    if (it == counts_.end() || it->second <= static_cast<int64_t>(2 * target_)) continue;
+    if (it == counts_.end() || it->second.count <= static_cast<int64_t>(2 * target_)) continue;
     ASSIGN_OR_RETURN(std::string middle, Split(start));
     work.push_back(start);
     work.push_back(std::move(middle));
@@ -124,29 +137,29 @@ absl::StatusOr<std::string> BucketDirectory::Split(const std::string& start) {
   auto next = std::next(it);
   std::string end = next == counts_.end() ? std::string() : next->first;
   // Walk to the median record; it becomes the new bucket's start.
-  int64_t half = it->second / 2;
+  int64_t half = it->second.count / 2;
   auto links = db_.NewIterator(families_.data, {start, end});
   links->SeekToFirst();
   for (int64_t i = 0; i < half && links->Valid(); ++i) links->Next();
   RETURN_IF_ERROR(links->status());
   if (!links->Valid()) {
-    return absl::DataLossError(absl::StrCat("bucket count ", it->second,
+    return absl::DataLossError(absl::StrCat("bucket count ", it->second.count,
                                             " exceeds the records in its range"));
   }
   std::string middle(links->key());
-  int64_t right = it->second - half;
+  int64_t right = it->second.count - half;
   Batch b(db_);
   b.Put(families_.buckets, start, EncodeCount(half));
   b.Put(families_.buckets, middle, EncodeCount(right));
   RETURN_IF_ERROR(db_.Write(b));
-  it->second = half;
-  counts_.emplace(middle, right);
+  it->second.count = half;
+  counts_.emplace(middle, Bucket{right, false});
   return middle;
 }
 
 uint64_t BucketDirectory::total() const {
   int64_t sum = 0;
-  for (const auto& [start, count] : counts_) sum += count;
+  for (const auto& [start, bucket] : counts_) sum += bucket.count;
   return static_cast<uint64_t>(sum);
 }
 

@@ -444,6 +444,11 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
       o.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(
           std::max<size_t>(1024, options.write_buffer_bytes / 256)));
     }
+    if (f == Family::kBuckets || f == Family::kStrengthBuckets) {
+      // A few thousand distinct keys rewritten by every page: a small
+      // memtable keeps the skiplist of their versions shallow.
+      o.write_buffer_size = std::max<size_t>(options.write_buffer_bytes / 16, 1u << 20);
+    }
     if (f == Family::kForward || f == Family::kPages) {
       o.memtable_whole_key_filtering = true;
       o.memtable_prefix_bloom_size_ratio = 0.02;

@@ -3,8 +3,9 @@
 // Owns: turning crawled pages into the stored backlink index: one atomic
 // RocksDB batch per page holding its reverse-link records (one per link, keyed
 // for the domain / host / URL scopes of core/keys.h), its page record, its
-// forward record, the exact counters of every scope it touches, and the
-// pagination directory (storage/buckets.h).
+// forward record, the exact counters of every scope it touches, and its
+// links' entries in the result order with their pagination directory
+// (indexer/order.h, storage/buckets.h).
 //
 // Re-crawl semantics (what Ahrefs and Majestic users expect):
 //   - a link still present keeps its first-seen time; its last-seen time is

@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <set>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -72,15 +72,22 @@ class BucketDirectory {
  private:
   BucketDirectory(Db& db, uint64_t target, BucketFamilies families)
       : db_(db), target_(target), families_(families) {}
-  std::map<std::string, int64_t, std::less<>>::iterator Find(std::string_view key);
+  struct Bucket {
+    int64_t count = 0;
+    bool dirty = false;  // changed since the last Stage's batch was written
+  };
+  using Buckets = std::map<std::string, Bucket, std::less<>>;
+  Buckets::iterator Find(std::string_view key);
+  void Touch(Buckets::iterator it);
   // Splits the bucket at `start` in two; returns the new bucket's start.
   absl::StatusOr<std::string> Split(const std::string& start);
 
   Db& db_;
   const uint64_t target_;
   const BucketFamilies families_;
-  std::map<std::string, int64_t, std::less<>> counts_;
-  std::set<std::string, std::less<>> dirty_;
+  Buckets counts_;
+  // The buckets with dirty set (map iterators stay valid across inserts).
+  std::vector<Buckets::iterator> dirty_;
 };
 
 // An iterator over the data family bounded to `scope`, positioned at row `n`
