@@ -18,6 +18,8 @@ namespace {
 using storage::Family;
 
 constexpr int kBatchPages = 4096;
+// Sorted batches of this size insert fast without outgrowing a memtable.
+constexpr size_t kMaxWritesPerBatch = 1 << 16;
 
 // Deletes every record of `family` (what an interrupted build left).
 absl::Status Clear(storage::Db& db, Family family) {
@@ -51,8 +53,10 @@ absl::StatusOr<StrengthOrderStats> EnsureStrengthOrder(storage::Db& db,
                                                   storage::kStrengthOrderBuckets));
   auto forward = db.NewIterator(Family::kForward, {"", ""});
   storage::Batch batch(db);
+  internal::StrengthWrites writes;
   int pages_in_batch = 0;
   auto flush = [&]() -> absl::Status {
+    writes.AddTo(batch);
     dir->Stage(batch);
     RETURN_IF_ERROR(db.Write(batch));
     batch = storage::Batch(db);
@@ -69,11 +73,13 @@ absl::StatusOr<StrengthOrderStats> EnsureStrengthOrder(storage::Db& db,
       ASSIGN_OR_RETURN(storage::PageValue page, storage::DecodePageValue(*page_bytes));
       rank = page.rank;
     }
-    RETURN_IF_ERROR(internal::PutStrengthEntries(db, batch, *dir, source, entries,
+    RETURN_IF_ERROR(internal::PutStrengthEntries(db, writes, *dir, source, entries,
                                                  storage::SrTenths(rank)));
     for (const auto& e : entries) stats.links += e.lost ? 0 : 1;
     ++stats.pages;
-    if (++pages_in_batch >= kBatchPages) RETURN_IF_ERROR(flush());
+    if (++pages_in_batch >= kBatchPages || writes.size() >= kMaxWritesPerBatch) {
+      RETURN_IF_ERROR(flush());
+    }
   }
   RETURN_IF_ERROR(forward->status());
   // The key-order directory (kBuckets) of older builds serves no query once

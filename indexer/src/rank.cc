@@ -375,13 +375,17 @@ class RankJob {
   // snapshot, so fields written since are kept), skipping unchanged ones and
   // pages indexed after the load. A page whose strength (sr) changes has its
   // links' strength-order entries moved in the same batch as its record.
+  static constexpr size_t kMaxMovesPerBatch = 1 << 16;
+
   absl::Status Store(const std::vector<double>& rank) {
     ASSIGN_OR_RETURN(std::unique_ptr<storage::BucketDirectory> dir,
                      storage::BucketDirectory::Load(db_, storage::BucketDirectory::kDefaultTarget,
                                                     storage::kStrengthOrderBuckets));
     storage::Batch batch(db_);
+    internal::StrengthWrites moves;
     int in_batch = 0;
     auto write = [&]() -> absl::Status {
+      moves.AddTo(batch);
       dir->Stage(batch);
       RETURN_IF_ERROR(db_.Write(batch));
       batch = storage::Batch(db_);
@@ -401,7 +405,7 @@ class RankJob {
           ASSIGN_OR_RETURN(std::vector<storage::ForwardEntry> entries,
                            storage::DecodeForward(*fwd));
           RETURN_IF_ERROR(
-              internal::MoveStrengthEntries(db_, batch, *dir, it->key(), entries, from, to));
+              internal::MoveStrengthEntries(db_, moves, *dir, it->key(), entries, from, to));
           ++stats_.pages_reordered;
           for (const auto& e : entries) stats_.links_reordered += e.lost ? 0 : 1;
         }
@@ -409,7 +413,11 @@ class RankJob {
       page.rank = rank[node];
       batch.Put(Family::kPages, it->key(), storage::EncodePageValue(page));
       ++stats_.pages_written;
-      if (++in_batch >= options_.batch_pages) RETURN_IF_ERROR(write());
+      // A batch also ends after ~64k strength-order writes: sorted batches
+      // of that size insert fast without outgrowing a memtable.
+      if (++in_batch >= options_.batch_pages || moves.size() >= kMaxMovesPerBatch) {
+        RETURN_IF_ERROR(write());
+      }
     }
     RETURN_IF_ERROR(it->status());
     if (in_batch > 0) RETURN_IF_ERROR(write());

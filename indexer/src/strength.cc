@@ -1,6 +1,8 @@
 // Strength-order helpers (strength.h).
 #include "strength.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "inlinks/core/status_macros.h"
 #include "inlinks/core/string_view.h"
@@ -45,7 +47,19 @@ std::array<std::string, 3> StrengthKeys(std::string_view source, uint8_t sr_tent
                                occurrence)};
 }
 
-absl::Status PutStrengthEntries(const storage::Db& db, storage::Batch& batch,
+void StrengthWrites::AddTo(storage::Batch& batch) {
+  std::sort(ops_.begin(), ops_.end(), [](const Op& a, const Op& b) { return a.key < b.key; });
+  for (const Op& op : ops_) {
+    if (op.is_delete) {
+      batch.Delete(Family::kStrength, op.key);
+    } else {
+      batch.Put(Family::kStrength, op.key, op.value);
+    }
+  }
+  ops_.clear();
+}
+
+absl::Status PutStrengthEntries(const storage::Db& db, StrengthWrites& writes,
                                 storage::BucketDirectory& dir, std::string_view source,
                                 const std::vector<storage::ForwardEntry>& entries,
                                 uint8_t sr_tenths) {
@@ -64,13 +78,13 @@ absl::Status PutStrengthEntries(const storage::Db& db, storage::Batch& batch,
     for (std::string& key : StrengthKeys(source, sr_tenths, live[i]->target_url_key,
                                          live[i]->domain_key_len, live[i]->occurrence)) {
       dir.OnInsert(key);
-      batch.Put(Family::kStrength, key, value);
+      writes.Put(std::move(key), value);
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status MoveStrengthEntries(const storage::Db& db, storage::Batch& batch,
+absl::Status MoveStrengthEntries(const storage::Db& db, StrengthWrites& writes,
                                  storage::BucketDirectory& dir, std::string_view source,
                                  const std::vector<storage::ForwardEntry>& entries, uint8_t from,
                                  uint8_t to) {
@@ -90,14 +104,14 @@ absl::Status MoveStrengthEntries(const storage::Db& db, storage::Batch& batch,
   ASSIGN_OR_RETURN(std::vector<std::string> values,
                    ReadAll(db, Family::kStrength, domain_keys, source, "strength entry"));
   for (size_t i = 0; i < live.size(); ++i) {
-    for (const std::string& key : old_keys[i]) {
+    for (std::string& key : old_keys[i]) {
       dir.OnDelete(key);
-      batch.Delete(Family::kStrength, key);
+      writes.Delete(std::move(key));
     }
     for (std::string& key : StrengthKeys(source, to, live[i]->target_url_key,
                                          live[i]->domain_key_len, live[i]->occurrence)) {
       dir.OnInsert(key);
-      batch.Put(Family::kStrength, key, values[i]);
+      writes.Put(std::move(key), values[i]);
     }
   }
   return absl::OkStatus();

@@ -23,17 +23,38 @@ std::array<std::string, 3> StrengthKeys(std::string_view source, uint8_t sr_tent
                                         std::string_view url_key, uint32_t domain_key_len,
                                         uint32_t occurrence);
 
-// Adds to `batch` the entries of the live links among `entries` (the
+// kStrength writes gathered for one batch and added to it in key order:
+// RocksDB inserts a batch's keys into the memtable in batch order, and
+// sorted keys reuse the previous insert's search path (several times cheaper
+// than scattered ones when a batch holds many pages).
+class StrengthWrites {
+ public:
+  void Put(std::string key, std::string value) { ops_.push_back({std::move(key), std::move(value), false}); }
+  void Delete(std::string key) { ops_.push_back({std::move(key), {}, true}); }
+  // Adds every write to `batch`, sorted by key, and forgets them.
+  void AddTo(storage::Batch& batch);
+  size_t size() const { return ops_.size(); }
+
+ private:
+  struct Op {
+    std::string key;
+    std::string value;
+    bool is_delete;
+  };
+  std::vector<Op> ops_;
+};
+
+// Adds to `writes` the entries of the live links among `entries` (the
 // forward record of `source`), at strength `sr_tenths`, with the tag and rel
 // of their kLinks records (read at the latest state); counted in `dir`.
-absl::Status PutStrengthEntries(const storage::Db& db, storage::Batch& batch,
+absl::Status PutStrengthEntries(const storage::Db& db, StrengthWrites& writes,
                                 storage::BucketDirectory& dir, std::string_view source,
                                 const std::vector<storage::ForwardEntry>& entries,
                                 uint8_t sr_tenths);
 
 // Moves the entries of the live links among `entries` from strength `from`
 // to `to` (their values are kept).
-absl::Status MoveStrengthEntries(const storage::Db& db, storage::Batch& batch,
+absl::Status MoveStrengthEntries(const storage::Db& db, StrengthWrites& writes,
                                  storage::BucketDirectory& dir, std::string_view source,
                                  const std::vector<storage::ForwardEntry>& entries, uint8_t from,
                                  uint8_t to);

@@ -112,49 +112,52 @@ void BucketDirectory::Stage(Batch& batch) {
 }
 
 absl::Status BucketDirectory::AfterWrite() {
-  // One batch can add many times the target to one bucket (a page with
-  // thousands of links into one host): split until every half fits.
-  std::vector<std::string> work;
+  std::vector<std::string> oversized;
   for (const Buckets::iterator& it : dirty_) {
     it->second.dirty = false;
-    if (it->second.count > static_cast<int64_t>(2 * target_)) work.push_back(it->first);
+    if (it->second.count > static_cast<int64_t>(2 * target_)) oversized.push_back(it->first);
   }
   dirty_.clear();
-  while (!work.empty()) {
-    std::string start = std::move(work.back());
-    work.pop_back();
-    auto it = counts_.find(start);
-    if (it == counts_.end() || it->second.count <= static_cast<int64_t>(2 * target_)) continue;
-    ASSIGN_OR_RETURN(std::string middle, Split(start));
-    work.push_back(start);
-    work.push_back(std::move(middle));
-  }
+  for (const std::string& start : oversized) RETURN_IF_ERROR(Split(start));
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> BucketDirectory::Split(const std::string& start) {
+absl::Status BucketDirectory::Split(const std::string& start) {
   auto it = counts_.find(start);
   auto next = std::next(it);
   std::string end = next == counts_.end() ? std::string() : next->first;
-  // Walk to the median record; it becomes the new bucket's start.
-  int64_t half = it->second.count / 2;
-  auto links = db_.NewIterator(families_.data, {start, end});
-  links->SeekToFirst();
-  for (int64_t i = 0; i < half && links->Valid(); ++i) links->Next();
-  RETURN_IF_ERROR(links->status());
-  if (!links->Valid()) {
-    return absl::DataLossError(absl::StrCat("bucket count ", it->second.count,
-                                            " exceeds the records in its range"));
+  // One batch can add many times the target to one bucket (a page with
+  // thousands of links into one host, a rank pass moving a million entries):
+  // one walk over the range cuts it into count / target pieces of equal size
+  // (two halves in the steady state), their starts becoming new buckets.
+  const int64_t count = it->second.count;
+  const int64_t pieces = std::max<int64_t>(2, count / static_cast<int64_t>(target_));
+  std::vector<std::pair<std::string, int64_t>> cuts;  // start, count
+  auto records = db_.NewIterator(families_.data, {start, end});
+  records->SeekToFirst();
+  int64_t seen = 0, piece_start = 0;
+  for (int64_t piece = 1; piece < pieces; ++piece) {
+    const int64_t at = count * piece / pieces;
+    for (; seen < at && records->Valid(); ++seen) records->Next();
+    if (!records->Valid()) break;
+    if (!cuts.empty()) cuts.back().second = at - piece_start;
+    cuts.emplace_back(std::string(records->key()), 0);
+    piece_start = at;
   }
-  std::string middle(links->key());
-  int64_t right = it->second.count - half;
+  RETURN_IF_ERROR(records->status());
+  if (cuts.size() + 1 != static_cast<size_t>(pieces)) {
+    return absl::DataLossError(
+        absl::StrCat("bucket count ", count, " exceeds the records in its range"));
+  }
+  cuts.back().second = count - piece_start;
+  const int64_t first = count * 1 / pieces;
   Batch b(db_);
-  b.Put(families_.buckets, start, EncodeCount(half));
-  b.Put(families_.buckets, middle, EncodeCount(right));
+  b.Put(families_.buckets, start, EncodeCount(first));
+  for (const auto& [key, n] : cuts) b.Put(families_.buckets, key, EncodeCount(n));
   RETURN_IF_ERROR(db_.Write(b));
-  it->second.count = half;
-  counts_.emplace(middle, Bucket{right, false});
-  return middle;
+  it->second.count = first;
+  for (auto& [key, n] : cuts) counts_.emplace(std::move(key), Bucket{n, false});
+  return absl::OkStatus();
 }
 
 uint64_t BucketDirectory::total() const {

@@ -10,7 +10,8 @@
 // in the directory family as key = start (the first bucket starts at ""),
 // value = varint count. Counts change in the same atomic batch as the records they
 // count; a bucket that grows past twice the target size is split at its
-// median key. Row N of a scope (one contiguous key range, core/keys.h) is
+// median key (or, grown by a large batch, cut into pieces of about the
+// target size in one walk). Row N of a scope (one contiguous key range, core/keys.h) is
 // then: the records of the first bucket that fall inside the scope, whole
 // bucket counts until N is reached, then a scan inside one bucket — at most
 // about 4 x target records scanned, whatever N is. docs/keys.md has the bytes.
@@ -79,8 +80,8 @@ class BucketDirectory {
   using Buckets = std::map<std::string, Bucket, std::less<>>;
   Buckets::iterator Find(std::string_view key);
   void Touch(Buckets::iterator it);
-  // Splits the bucket at `start` in two; returns the new bucket's start.
-  absl::StatusOr<std::string> Split(const std::string& start);
+  // Splits the bucket at `start` into count / target pieces (at least two).
+  absl::Status Split(const std::string& start);
 
   Db& db_;
   const uint64_t target_;
