@@ -46,7 +46,11 @@ echo "== inlinksd crawl (every host name resolves to 127.0.0.1, which the SSRF g
   --log-level warning
 
 echo
-echo "== inlinks check: every counter and pagination bucket against the records =="
+echo "== inlinks rank: page strength (sr), and the result order strongest source first =="
+"$bin/tools/inlinks" rank --db "$work/data"
+
+echo
+echo "== inlinks check: every counter, pagination bucket and strength-order entry against the records =="
 "$bin/tools/inlinks" check --db "$work/data"
 
 echo

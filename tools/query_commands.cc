@@ -47,6 +47,9 @@ constexpr char kBacklinksUsage[] =
     "  --offset N          first row, 0-based (default 0)\n"
     "  --cursor C          continue after a previous page (its next cursor)\n"
     "  --state S           live (default), lost or all (live rows, then lost)\n"
+    "  --sort O            strength (default: strongest source first, by sr, then\n"
+    "                      source URL) or key (target URL, then source URL; does\n"
+    "                      not change when ranks do; offsets scan, cursors seek)\n"
     "  --nofollow yes|no   only nofollow / only followed links (scans the scope)\n"
     "  --tag T             only links of tag T: a, aimg, area, iframe, frame,\n"
     "                      canonical, redirect (scans the scope)\n"
@@ -378,7 +381,8 @@ int BacklinksCommand(const std::vector<std::string>& argv) {
   constexpr const char* kCmd = "backlinks";
   std::optional<Args> args = ParseArgs(argv,
                                        {"--db", "--scope", "--limit", "--offset", "--cursor",
-                                        "--state", "--nofollow", "--tag", "--format", "--geoip"},
+                                        "--state", "--sort", "--nofollow", "--tag", "--format",
+                                        "--geoip"},
                                        kCmd, kBacklinksUsage);
   if (!args) return 2;
   if (args->help) {
@@ -403,6 +407,9 @@ int BacklinksCommand(const std::vector<std::string>& argv) {
   absl::StatusOr<query::LinkState> state = query::ParseLinkState(opt("--state", "live"));
   if (!state.ok()) return BadArgument(kCmd, std::string(state.status().message()));
   filter.state = *state;
+  absl::StatusOr<query::ResultOrder> order = query::ParseResultOrder(opt("--sort", "strength"));
+  if (!order.ok()) return BadArgument(kCmd, std::string(order.status().message()));
+  filter.order = *order;
   if (args->options.count("--nofollow")) {
     std::string v = opt("--nofollow", "");
     if (v == "yes" || v == "true" || v == "1") {

@@ -17,15 +17,22 @@
 // reused while its marker file says it is complete (the build takes minutes;
 // bench/e2e/api_wrk.sh serves the same directory over HTTP).
 //
+// The database is ranked after indexing (indexer::RankPages, as `inlinks
+// rank` would; the summary line gives the rank + reorder time per million
+// links), so results come strongest source first.
+//
 // The SQLite peer holds the same rows in one denormalized table
 //   backlinks(target_host_rev, target_url, source_url, anchor, position, tag,
-//             nofollow, first_seen, title, int_links, ext_links)
-// with an index on (target_host_rev, target_url, source_url): a domain scope
-// is a range of target_host_rev (core::HostKey, labels reversed), and the
-// order is the one inlinks documents (docs/query.md), so both sides return
-// the same rows for the same page (checked before the benchmarks run). An
-// exact total costs SQLite a COUNT(*) over the scope's index range; inlinks
-// reads it from the scope counter. SQLite gets a 256 MiB page cache, the size
+//             nofollow, first_seen, title, int_links, ext_links,
+//             target_site, target_key, sr)
+// with an index on (target_site, sr DESC, source_url, target_key): a domain
+// scope is one target_site (core::HostKey of the registrable domain), sr is
+// the source page's strength in tenths as inlinks stores it, and the order
+// is the one inlinks documents (docs/query.md: sr descending, source URL,
+// target URL key), so both sides return the same rows for the same page
+// (checked before the benchmarks run). An exact total costs SQLite a
+// COUNT(*) over the scope's index range; inlinks reads it from the scope
+// counter. SQLite gets a 256 MiB page cache, the size
 // of the RocksDB block cache.
 //
 // Link intelligence (issue 7) on the same scopes: ReferringDomains (with
@@ -46,13 +53,16 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "inlinks/core/domain.h"
 #include "inlinks/core/keys.h"
 #include "inlinks/core/records.h"
 #include "inlinks/core/url.h"
 #include "inlinks/indexer/indexer.h"
+#include "inlinks/indexer/rank.h"
 #include "inlinks/query/backlinks.h"
 #include "inlinks/query/writers.h"
 #include "inlinks/storage/db.h"
+#include "inlinks/storage/records.h"
 
 namespace {
 
@@ -70,7 +80,7 @@ constexpr uint32_t kOtherLinksPerPage = 9;
 constexpr uint64_t kSites = 20000;
 constexpr int64_t kFetchTime = 1700000000;
 // Bump when the generator changes: a cached database of another version is rebuilt.
-constexpr const char* kDataVersion = "api_bench v1: 100000 pages x (51 big + 9 other) links";
+constexpr const char* kDataVersion = "api_bench v2 (ranked, strength order): 100000 pages x (51 big + 9 other) links";
 
 const char* const kWords[] = {"best",  "cheap", "guide", "review", "news",  "home",
                               "blog",  "shop",  "about", "how-to", "2024",  "tips",
@@ -225,6 +235,29 @@ bool BuildInlinks() {
               static_cast<unsigned long long>(stats.pages),
               static_cast<unsigned long long>(stats.links_added), SecondsSince(start));
   indexer->reset();
+  // Ranked, as a deployment would be (inlinks rank): sources get their
+  // strengths and the default order moves them (every page, the first time).
+  auto ranked = inlinks::indexer::RankPages(**db);
+  if (!ranked.ok()) {
+    std::fprintf(stderr, "api_bench: rank: %s\n", ranked.status().ToString().c_str());
+    return false;
+  }
+  std::printf("api_bench: ranked %llu pages, %llu links; %llu links of %llu pages moved in the "
+              "strength order; load %.1f s, iterate %.1f s, store + reorder %.1f s "
+              "(%.2f s per million links)\n",
+              static_cast<unsigned long long>(ranked->pages),
+              static_cast<unsigned long long>(ranked->links),
+              static_cast<unsigned long long>(ranked->links_reordered),
+              static_cast<unsigned long long>(ranked->pages_reordered), ranked->load_seconds,
+              ranked->iterate_seconds, ranked->store_seconds,
+              (ranked->load_seconds + ranked->iterate_seconds + ranked->store_seconds) * 1e6 /
+                  static_cast<double>(std::max<uint64_t>(ranked->links, 1)));
+  // Settled on disk: a read-only open would otherwise replay the rank's
+  // writes from the WAL into memtables that every query then searches.
+  if (auto s = (*db)->Flush(); !s.ok()) {
+    std::fprintf(stderr, "api_bench: flush: %s\n", s.ToString().c_str());
+    return false;
+  }
   db->reset();
   WriteMarker(InlinksMarker());
   return true;
@@ -273,26 +306,44 @@ bool BuildSqlite() {
     return false;
   }
   SqliteDb db(raw);
+  // Each source page's strength, as inlinks stores it (the ranked database
+  // BuildInlinks made), so both stores order by the same sr.
+  inlinks::storage::DbOptions read_only;
+  read_only.read_only = true;
+  auto ranks = inlinks::storage::Db::Open(DbDir(), read_only);
+  if (!ranks.ok()) {
+    std::fprintf(stderr, "api_bench: %s\n", ranks.status().ToString().c_str());
+    return false;
+  }
   auto start = std::chrono::steady_clock::now();
   if (!Exec(db.get(),
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
             "PRAGMA cache_size=-262144;"
             "CREATE TABLE backlinks(target_host_rev TEXT, target_url TEXT,"
             " source_url TEXT, anchor TEXT, position INT, tag TEXT, nofollow INT,"
-            " first_seen INT, title TEXT, int_links INT, ext_links INT);"
+            " first_seen INT, title TEXT, int_links INT, ext_links INT,"
+            " target_site TEXT, target_key BLOB, sr INT);"
             "BEGIN;")) {
     return false;
   }
-  SqliteStmt insert = Prepare(db.get(), "INSERT INTO backlinks VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+  SqliteStmt insert =
+      Prepare(db.get(), "INSERT INTO backlinks VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!insert) return false;
   uint64_t rows = 0;
   for (uint64_t p = 0; p < kPages; ++p) {
     Page page = MakePage(p);
     const int64_t first_seen = FactsOf(p).fetch_time_unix;
+    auto record = (*ranks)->Get(inlinks::storage::Family::kPages, page.url);
+    if (!record.ok() || !record->has_value()) return false;
+    auto page_value = inlinks::storage::DecodePageValue(**record);
+    if (!page_value.ok()) return false;
+    const int sr = inlinks::storage::SrTenths(page_value->rank);
     for (const Link& l : page.links) {
       auto url = inlinks::core::ParseUrl(l.target);
       if (!url.ok()) return false;
       std::string host_rev = inlinks::core::HostKey(url->host());
+      std::string site = inlinks::core::HostKey(inlinks::core::SiteOf(url->host()));
+      std::string url_key = inlinks::core::UrlKey(*url);
       std::string_view tag = inlinks::core::LinkTagName(l.tag);
       sqlite3_stmt* s = insert.get();
       sqlite3_bind_text(s, 1, host_rev.data(), static_cast<int>(host_rev.size()), SQLITE_STATIC);
@@ -307,6 +358,9 @@ bool BuildSqlite() {
                         SQLITE_STATIC);
       sqlite3_bind_int(s, 10, static_cast<int>(page.internal_links));
       sqlite3_bind_int(s, 11, static_cast<int>(page.external_links));
+      sqlite3_bind_text(s, 12, site.data(), static_cast<int>(site.size()), SQLITE_STATIC);
+      sqlite3_bind_blob(s, 13, url_key.data(), static_cast<int>(url_key.size()), SQLITE_STATIC);
+      sqlite3_bind_int(s, 14, sr);
       if (sqlite3_step(s) != SQLITE_DONE) {
         std::fprintf(stderr, "api_bench: sqlite insert: %s\n", sqlite3_errmsg(db.get()));
         return false;
@@ -321,7 +375,8 @@ bool BuildSqlite() {
               static_cast<unsigned long long>(rows), SecondsSince(start));
   std::fflush(stdout);
   if (!Exec(db.get(),
-            "CREATE INDEX backlinks_target ON backlinks(target_host_rev, target_url, source_url);"
+            "CREATE INDEX backlinks_target"
+            " ON backlinks(target_site, sr DESC, source_url, target_key);"
             "ANALYZE;")) {
     return false;
   }
@@ -339,7 +394,7 @@ bool BuildSqlite() {
 struct TestScope {
   const char* label;
   inlinks::query::Scope scope;  // inlinks
-  std::string host_rev_begin;   // SQLite: target_host_rev >= begin AND < end
+  std::string host_rev_begin;   // SQLite: target_site = begin (the domain's key)
   std::string host_rev_end;
 };
 
@@ -350,12 +405,11 @@ struct SqliteRow {
   int64_t first_seen = 0;
 };
 
-constexpr const char* kSqlCount =
-    "SELECT COUNT(*) FROM backlinks WHERE target_host_rev >= ?1 AND target_host_rev < ?2";
+constexpr const char* kSqlCount = "SELECT COUNT(*) FROM backlinks WHERE target_site = ?1";
 constexpr const char* kSqlPage =
     "SELECT source_url, title, target_url, anchor, int_links, ext_links, position, tag,"
-    " nofollow, first_seen FROM backlinks WHERE target_host_rev >= ?1 AND target_host_rev < ?2"
-    " ORDER BY target_host_rev, target_url, source_url LIMIT ?3 OFFSET ?4";
+    " nofollow, first_seen FROM backlinks WHERE target_site = ?1"
+    " ORDER BY sr DESC, source_url, target_key LIMIT ?3 OFFSET ?4";
 // The page as one JSON text built by SQLite's JSON1 functions.
 constexpr const char* kSqlJsonPage =
     "SELECT json_group_array(json_object('source_url', source_url, 'source_title', title,"
@@ -363,8 +417,8 @@ constexpr const char* kSqlJsonPage =
     " 'links_external', ext_links, 'links_total', int_links + ext_links, 'position', position,"
     " 'tag', tag, 'nofollow', json(CASE nofollow WHEN 1 THEN 'true' ELSE 'false' END),"
     " 'first_seen', first_seen)) FROM (SELECT * FROM backlinks"
-    " WHERE target_host_rev >= ?1 AND target_host_rev < ?2"
-    " ORDER BY target_host_rev, target_url, source_url LIMIT ?3 OFFSET ?4)";
+    " WHERE target_site = ?1"
+    " ORDER BY sr DESC, source_url, target_key LIMIT ?3 OFFSET ?4)";
 
 struct Stores {
   std::unique_ptr<inlinks::storage::Db> db;
@@ -385,9 +439,8 @@ TestScope MakeScope(const char* label, const char* domain) {
 }
 
 void BindScope(sqlite3_stmt* stmt, const TestScope& s) {
+  // The domain's key (HostKey of the registrable domain) names the scope.
   sqlite3_bind_text(stmt, 1, s.host_rev_begin.data(), static_cast<int>(s.host_rev_begin.size()),
-                    SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 2, s.host_rev_end.data(), static_cast<int>(s.host_rev_end.size()),
                     SQLITE_STATIC);
 }
 
@@ -689,8 +742,8 @@ void BM_SqliteSerializeJson100(benchmark::State& state) {
   sqlite3* db = g_stores->sqlite.get();
   if (!Exec(db,
             "CREATE TEMP TABLE IF NOT EXISTS page100 AS SELECT * FROM backlinks"
-            " WHERE target_host_rev >= 'example.big.' AND target_host_rev < 'example.big/'"
-            " ORDER BY target_host_rev, target_url, source_url LIMIT 100")) {
+            " WHERE target_site = 'example.big.'"
+            " ORDER BY sr DESC, source_url, target_key LIMIT 100")) {
     state.SkipWithError("temp table");
     return;
   }
@@ -820,7 +873,7 @@ void BM_SqliteAnchors(benchmark::State& state) {
       Prepare(g_stores->sqlite.get(),
               "SELECT anchor, COUNT(*) AS n, SUM(nofollow),"
               " COUNT(DISTINCT substr(source_url, 13, instr(substr(source_url, 13), '/') - 1))"
-              " FROM backlinks WHERE target_host_rev >= ?1 AND target_host_rev < ?2"
+              " FROM backlinks WHERE target_site = ?1"
               " GROUP BY anchor ORDER BY n DESC, anchor LIMIT 100");
   if (!stmt) {
     state.SkipWithError("prepare");

@@ -80,7 +80,8 @@ Fixture& TheFixture() {
                                       static_cast<uint8_t>(k % 5 == 0 ? 1 : 0),
                                       1700000000,
                                       0};
-        batch.Put(Family::kLinks, key, inlinks::storage::EncodeLinkValue(v));
+        const std::string link_value = inlinks::storage::EncodeLinkValue(v);
+        batch.Put(Family::kLinks, key, link_value);
         const std::string_view host_key = inlinks::storage::HostScopeKey(url_key);
         const std::pair<inlinks::storage::ScopeKind, std::string_view> scopes[] = {
             {inlinks::storage::ScopeKind::kDomain, fx.scope.counter_scope_key},
@@ -89,7 +90,7 @@ Fixture& TheFixture() {
         for (const auto& [kind, scope_key] : scopes) {
           std::string entry =
               inlinks::storage::StrengthKey(kind, scope_key, sr, source, url_key, 0);
-          batch.Put(Family::kStrength, entry, inlinks::storage::StrengthValue(v.tag, v.rel));
+          batch.Put(Family::kStrength, entry, link_value);
           buckets->OnInsert(entry);
         }
         inlinks::storage::PageValue page;

@@ -391,8 +391,8 @@ class Checker {
         Error("strength entry of no live link: " + Printable(it->key()));
         continue;
       }
-      if (link->substr(0, 3) != it->value()) {
-        Error("strength entry's tag/rel differ from its link: " + Printable(it->key()));
+      if (*link != it->value()) {
+        Error("strength entry's value differs from its link's: " + Printable(it->key()));
       }
       std::string_view want_scope;
       int kind = 0;

@@ -264,14 +264,15 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
   std::vector<std::pair<std::string, std::string>> link_puts;
   link_puts.reserve(p.links.size());
   std::vector<std::pair<std::string, std::string>> strength_puts;
-  // A live link's entries in the strength order: listed (counted in the
-  // directory), rewritten in place (tag or rel may have changed), unlisted.
+  // A live link's entries in the strength order, which hold a copy of its
+  // record's value: listed (counted in the directory), rewritten in place
+  // (the record changed), unlisted.
   auto list = [&](std::string_view url_key, uint32_t domain_len, uint32_t occurrence,
-                  const LinkValue& v, bool counted) {
+                  const std::string& value, bool counted) {
     for (std::string& k :
          internal::StrengthKeys(p.source, sr, url_key, domain_len, occurrence)) {
       if (counted) strength_buckets->OnInsert(k);
-      strength_puts.emplace_back(std::move(k), storage::StrengthValue(v.tag, v.rel));
+      strength_puts.emplace_back(std::move(k), value);
     }
   };
   auto unlist = [&](std::string_view url_key, uint32_t domain_len, uint32_t occurrence) {
@@ -308,7 +309,7 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
         LinkValue v = n.value;
         v.first_seen = o.first_seen;
         link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
-        list(n.url_key, o.domain_key_len, n.occurrence, v, /*counted=*/true);
+        list(n.url_key, o.domain_key_len, n.occurrence, link_puts.back().second, true);
         count(n.url_key, o.domain_key_len, Event::kRevived, o.lost_time);
         ++delta.links_revived;
         forward_changed = true;
@@ -316,7 +317,7 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
         LinkValue v = n.value;
         v.first_seen = o.first_seen;
         link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
-        if (o.hash != n.hash) list(n.url_key, o.domain_key_len, n.occurrence, v, false);
+        list(n.url_key, o.domain_key_len, n.occurrence, link_puts.back().second, false);
         ++delta.links_rewritten;
         forward_changed = true;
       }
@@ -340,7 +341,7 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
         }
       }
       link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
-      list(n.url_key, n.domain_key_len, n.occurrence, v, /*counted=*/true);
+      list(n.url_key, n.domain_key_len, n.occurrence, link_puts.back().second, true);
       count(n.url_key, n.domain_key_len, revived ? Event::kRevived : Event::kNew, lost_time);
       if (!revived) ++delta.links_added;
       forward_changed = true;

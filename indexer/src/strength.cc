@@ -74,11 +74,10 @@ absl::Status PutStrengthEntries(const storage::Db& db, StrengthWrites& writes,
   ASSIGN_OR_RETURN(std::vector<std::string> values,
                    ReadAll(db, Family::kLinks, link_keys, source, "reverse record"));
   for (size_t i = 0; i < live.size(); ++i) {
-    std::string value = values[i].substr(0, 3);  // version, tag, rel: StrengthValue
     for (std::string& key : StrengthKeys(source, sr_tenths, live[i]->target_url_key,
                                          live[i]->domain_key_len, live[i]->occurrence)) {
       dir.OnInsert(key);
-      writes.Put(std::move(key), value);
+      writes.Put(std::move(key), values[i]);  // a copy of the link's value
     }
   }
   return absl::OkStatus();

@@ -45,8 +45,8 @@ class StrengthWrites {
 };
 
 // Adds to `writes` the entries of the live links among `entries` (the
-// forward record of `source`), at strength `sr_tenths`, with the tag and rel
-// of their kLinks records (read at the latest state); counted in `dir`.
+// forward record of `source`), at strength `sr_tenths`, holding copies of
+// their kLinks values (read at the latest state); counted in `dir`.
 absl::Status PutStrengthEntries(const storage::Db& db, StrengthWrites& writes,
                                 storage::BucketDirectory& dir, std::string_view source,
                                 const std::vector<storage::ForwardEntry>& entries,

@@ -92,12 +92,20 @@ absl::StatusOr<bool> Matches(const BacklinkFilter& f, std::string_view value) {
   return true;
 }
 
+// The row of a kStrength entry (its key names the link, its value is a copy
+// of the link's record), without source-page fields.
+absl::StatusOr<BacklinkRow> StrengthRow(std::string_view key, std::string_view value) {
+  ASSIGN_OR_RETURN(storage::StrengthKeyParts parts, storage::DecodeStrengthKey(key));
+  return RowBuilder::MakeLinkRow(storage::ReverseKeyOf(parts), value, /*lost=*/false);
+}
+
 // Everything one request reads: one snapshot, and the page records already
 // read (a source page often links several times into one scope).
 class Reader {
  public:
-  explicit Reader(const storage::Db& db, const GeoDb* geo = nullptr)
-      : db_(db), snapshot_(db.GetSnapshot()), rows_(db, geo, snapshot_.get()) {}
+  explicit Reader(const storage::Db& db, const GeoDb* geo = nullptr,
+                  ResultOrder order = ResultOrder::kStrength)
+      : db_(db), snapshot_(db.GetSnapshot()), rows_(db, geo, snapshot_.get()), order_(order) {}
 
   const storage::Snapshot* snapshot() const { return snapshot_.get(); }
 
@@ -112,10 +120,12 @@ class Reader {
   // Adds the source-page fields to rows built by RowBuilder::MakeLinkRow.
   absl::Status AddPages(std::vector<BacklinkRow>& rows) { return rows_.AddPages(rows, 0); }
 
-  // Whether the live rows of this snapshot are in strength order (every live
-  // link has its kStrength entries: storage::kStrengthOrderMetaKey); else in
-  // key order (a database not yet upgraded by a writer).
+  // Whether the live rows are read in strength order: asked for, and every
+  // live link of this snapshot has its kStrength entries
+  // (storage::kStrengthOrderMetaKey); else in key order (asked for, or a
+  // database not yet upgraded by a writer).
   absl::StatusOr<bool> StrengthOrdered() {
+    if (order_ == ResultOrder::kKey) return false;
     if (!strength_ordered_) {
       ASSIGN_OR_RETURN(std::optional<std::string> v,
                        db_.Get(Family::kMeta, storage::kStrengthOrderMetaKey, snapshot_.get()));
@@ -124,34 +134,27 @@ class Reader {
     return *strength_ordered_;
   }
 
-  // Appends to `rows` the live links whose reverse keys are `keys` (one
-  // MultiGet), without their source-page fields.
-  absl::Status AppendLinkRows(const std::vector<std::string>& keys,
-                              std::vector<BacklinkRow>& rows) {
-    return rows_.AppendLinkRows(keys, rows);
-  }
 
-  // Collect over kStrength entries: the rows of the live links they stand
-  // for. `last_key` receives the entry of the last row taken.
+  // Collect over kStrength entries (each holds its link's value): the rows
+  // of the live links they stand for. `last_key` receives the entry of the
+  // last row taken.
   absl::Status CollectStrength(storage::Iterator& it, const BacklinkFilter* filter,
                                uint64_t limit, std::vector<BacklinkRow>& rows,
                                std::string& last_key) {
     const size_t first = rows.size();
-    std::vector<std::string> keys;
-    while (rows.size() + keys.size() < limit && it.Valid()) {
+    while (rows.size() < limit && it.Valid()) {
       bool take = true;
       if (filter != nullptr) {
         ASSIGN_OR_RETURN(take, Matches(*filter, it.value()));
       }
       if (take) {
-        ASSIGN_OR_RETURN(storage::StrengthKeyParts parts, storage::DecodeStrengthKey(it.key()));
-        keys.push_back(storage::ReverseKeyOf(parts));
+        ASSIGN_OR_RETURN(BacklinkRow row, StrengthRow(it.key(), it.value()));
+        rows.push_back(std::move(row));
         last_key.assign(it.key());
       }
       it.Next();
     }
     RETURN_IF_ERROR(it.status());
-    RETURN_IF_ERROR(rows_.AppendLinkRows(keys, rows));
     return rows_.AddPages(rows, first);
   }
 
@@ -179,6 +182,7 @@ class Reader {
   const storage::Db& db_;
   std::unique_ptr<storage::Snapshot> snapshot_;
   RowBuilder rows_;
+  const ResultOrder order_;
   std::optional<bool> strength_ordered_;
 };
 
@@ -249,7 +253,6 @@ absl::StatusOr<BacklinkPage> ScanFiltered(Reader& reader, const Scope& scope,
   uint64_t index = 0;   // matches seen
   uint64_t before = 0;  // matches at or before the cursor
   bool page_full = known_total && limit == 0;
-  std::vector<std::string> strength_rows;  // reverse keys of live rows taken
   std::string last_strength_key;
   const uint8_t live_family = by_strength ? kCursorStrength : kCursorLinks;
   for (uint8_t fam : {live_family, kCursorLost}) {
@@ -264,7 +267,7 @@ absl::StatusOr<BacklinkPage> ScanFiltered(Reader& reader, const Scope& scope,
       ASSIGN_OR_RETURN(bool match, Matches(filter, it->value()));
       if (!match) continue;
       std::optional<storage::StrengthKeyParts> parts;
-      if (strength) {
+      if (strength && domains) {
         ASSIGN_OR_RETURN(parts, storage::DecodeStrengthKey(it->key()));
       }
       if (domains) {
@@ -287,9 +290,10 @@ absl::StatusOr<BacklinkPage> ScanFiltered(Reader& reader, const Scope& scope,
       } else {
         in_window = index >= offset;
       }
-      if (in_window && page.rows.size() + strength_rows.size() < limit) {
+      if (in_window && page.rows.size() < limit) {
         if (strength) {
-          strength_rows.push_back(storage::ReverseKeyOf(*parts));
+          ASSIGN_OR_RETURN(BacklinkRow row, StrengthRow(it->key(), it->value()));
+          page.rows.push_back(std::move(row));
           last_strength_key.assign(it->key());
         } else {
           ASSIGN_OR_RETURN(BacklinkRow row,
@@ -298,11 +302,9 @@ absl::StatusOr<BacklinkPage> ScanFiltered(Reader& reader, const Scope& scope,
         }
       }
       ++index;
-      page_full = known_total && page.rows.size() + strength_rows.size() >= limit;
+      page_full = known_total && page.rows.size() >= limit;
     }
     RETURN_IF_ERROR(it->status());
-    if (strength) RETURN_IF_ERROR(reader.AppendLinkRows(strength_rows, page.rows));
-    strength_rows.clear();
   }
   RETURN_IF_ERROR(reader.AddPages(page.rows));
   page.total = known_total ? *known_total : index;
@@ -330,6 +332,14 @@ uint64_t TotalFor(LinkState state, const storage::ScopeCounts& c) {
 
 double SrFromRank(double rank) { return storage::SrTenths(rank) / 10.0; }
 
+absl::StatusOr<ResultOrder> ParseResultOrder(std::string_view name) {
+  std::string lower = absl::AsciiStrToLower(absl::string_view(name.data(), name.size()));
+  if (lower == "strength" || lower == "default") return ResultOrder::kStrength;
+  if (lower == "key") return ResultOrder::kKey;
+  return absl::InvalidArgumentError(absl::StrCat("unknown sort '", std::string(name.substr(0, 50)),
+                                                 "' (expected strength or key)"));
+}
+
 absl::StatusOr<LinkState> ParseLinkState(std::string_view name) {
   std::string lower = absl::AsciiStrToLower(absl::string_view(name.data(), name.size()));
   if (lower == "live") return LinkState::kLive;
@@ -354,7 +364,7 @@ std::string_view LinkStateName(LinkState state) {
 absl::StatusOr<BacklinkPage> QueryEngine::Backlinks(const Scope& scope,
                                                     const BacklinkFilter& filter, uint64_t offset,
                                                     uint64_t limit) const {
-  Reader reader(db_, geo_);
+  Reader reader(db_, geo_, filter.order);
   if (!filter.CountedByCounters()) {
     return ScanFiltered(reader, scope, filter, offset, nullptr, limit);
   }
@@ -409,7 +419,7 @@ absl::StatusOr<BacklinkPage> QueryEngine::BacklinksAfterCursor(const Scope& scop
       (cursor.family == kCursorLost && !StateHasLost(filter.state))) {
     return absl::InvalidArgumentError("cursor of another state filter");
   }
-  Reader reader(db_, geo_);
+  Reader reader(db_, geo_, filter.order);
   if (!filter.CountedByCounters()) {
     return ScanFiltered(reader, scope, filter, 0, &cursor, limit);
   }
@@ -468,31 +478,47 @@ absl::StatusOr<ScopeCounts> QueryEngine::CountBacklinks(const Scope& scope) cons
 absl::StatusOr<LinkedPagePage> QueryEngine::LinkedPages(const Scope& scope, uint64_t offset,
                                                         uint64_t limit) const {
   Reader reader(db_);
-  LinkedPagePage page;
-  uint64_t index = 0;
+  // Every distinct target page of the scope (one seek each) with its counts.
+  struct Target {
+    std::string url_key;
+    storage::ScopeCounts counts;
+  };
+  std::vector<Target> targets;
   auto it = reader.Iter(Family::kLinks, scope.range);
   it->SeekToFirst();
   while (it->Valid()) {
     ASSIGN_OR_RETURN(storage::ReverseKeyParts parts, storage::DecodeReverseKey(it->key()));
-    std::string url_key(parts.target_url_key);
-    if (index >= offset && page.pages.size() < limit) {
-      ASSIGN_OR_RETURN(core::UrlKeyParts url, core::DecodeUrlKey(url_key));
-      ASSIGN_OR_RETURN(storage::LinkValue v, storage::DecodeLinkValue(it->value()));
-      ASSIGN_OR_RETURN(storage::ScopeCounts c, reader.Counts(storage::ScopeKind::kUrl, url_key));
-      LinkedPage p;
-      p.url = core::DisplayUrl(url);
-      p.target_href = std::move(v.target_href);
-      p.live = NonNegative(c.live);
-      p.lost = NonNegative(c.lost);
-      p.referring_domains = NonNegative(c.referring_domains);
-      page.pages.push_back(std::move(p));
-    }
-    ++index;
-    it->Seek(core::PrefixSuccessor(url_key));  // the next page of the scope
+    Target& t = targets.emplace_back();
+    t.url_key = std::string(parts.target_url_key);
+    ASSIGN_OR_RETURN(t.counts, reader.Counts(storage::ScopeKind::kUrl, t.url_key));
+    it->Seek(core::PrefixSuccessor(t.url_key));  // the next page of the scope
   }
   RETURN_IF_ERROR(it->status());
-  page.total = index;
+  LinkedPagePage page;
+  page.total = targets.size();
   if (offset > 0 && offset >= page.total) return PastTheEnd(offset, page.total);
+  // Most live backlinks first, ties in URL-key order.
+  std::sort(targets.begin(), targets.end(), [](const Target& a, const Target& b) {
+    if (a.counts.live != b.counts.live) return a.counts.live > b.counts.live;
+    return a.url_key < b.url_key;
+  });
+  for (uint64_t i = offset; i < targets.size() && page.pages.size() < limit; ++i) {
+    const Target& t = targets[i];
+    // The target as linked (with a scheme): from its first record.
+    auto first = reader.Iter(Family::kLinks, {t.url_key, core::PrefixSuccessor(t.url_key)});
+    first->SeekToFirst();
+    RETURN_IF_ERROR(first->status());
+    if (!first->Valid()) return absl::DataLossError("a linked page's record vanished");
+    ASSIGN_OR_RETURN(storage::LinkValue v, storage::DecodeLinkValue(first->value()));
+    ASSIGN_OR_RETURN(core::UrlKeyParts url, core::DecodeUrlKey(t.url_key));
+    LinkedPage p;
+    p.url = core::DisplayUrl(url);
+    p.target_href = std::move(v.target_href);
+    p.live = NonNegative(t.counts.live);
+    p.lost = NonNegative(t.counts.lost);
+    p.referring_domains = NonNegative(t.counts.referring_domains);
+    page.pages.push_back(std::move(p));
+  }
   return page;
 }
 

@@ -28,23 +28,6 @@ absl::StatusOr<BacklinkRow> RowBuilder::MakeLinkRow(std::string_view key, std::s
   return row;
 }
 
-absl::Status RowBuilder::AppendLinkRows(const std::vector<std::string>& keys,
-                                       std::vector<BacklinkRow>& rows) {
-  if (keys.empty()) return absl::OkStatus();
-  std::vector<std::string_view> views(keys.begin(), keys.end());
-  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
-                   db_.MultiGet(Family::kLinks, views, snapshot_));
-  rows.reserve(rows.size() + keys.size());
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (!values[i]) {
-      return absl::DataLossError("a strength-order entry names a link that has no record");
-    }
-    ASSIGN_OR_RETURN(BacklinkRow row, MakeLinkRow(keys[i], *values[i], /*lost=*/false));
-    rows.push_back(std::move(row));
-  }
-  return absl::OkStatus();
-}
-
 void RowBuilder::AddPage(const storage::PageValue* page, BacklinkRow& row) const {
   if (page == nullptr) return;
   row.source_title = page->title;

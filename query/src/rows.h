@@ -31,12 +31,6 @@ class RowBuilder {
   static absl::StatusOr<BacklinkRow> MakeLinkRow(std::string_view key, std::string_view value,
                                                  bool lost);
 
-  // Appends the rows of the live links whose reverse keys are `keys` (one
-  // MultiGet of kLinks), without source-page fields. Errors: kDataLoss for
-  // a key with no record (a strength-order entry without its link).
-  absl::Status AppendLinkRows(const std::vector<std::string>& keys,
-                              std::vector<BacklinkRow>& rows);
-
   // Adds the source-page fields to rows[first..]; the page records not read
   // yet by this builder come from one MultiGet.
   absl::Status AddPages(std::vector<BacklinkRow>& rows, size_t first);

@@ -343,13 +343,6 @@ core::KeyRange StrengthScopeRange(ScopeKind kind, std::string_view scope_key) {
   return core::KeyRange{std::move(begin), std::move(end)};
 }
 
-std::string StrengthValue(core::LinkTag tag, uint8_t rel) {
-  std::string v(3, '\1');
-  v[1] = static_cast<char>(tag);
-  v[2] = static_cast<char>(rel);
-  return v;
-}
-
 absl::StatusOr<StrengthKeyParts> DecodeStrengthKey(std::string_view key) {
   StrengthKeyParts p;
   if (key.size() < 1 + 1 + 1 + 1 + 4) return Malformed("strength key");

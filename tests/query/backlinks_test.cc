@@ -274,6 +274,49 @@ TEST_F(PagingTest, StrongestSourcesComeFirst) {
   }
 }
 
+TEST_F(PagingTest, KeyOrderOnRequest) {
+  QueryEngine engine(idx_.db());
+  for (const char* t : {"example.com", "example.com/p/3"}) {
+    Scope scope = S(t);
+    std::vector<std::string> naive = idx_.Keys(Family::kLinks, scope.range);
+    for (bool nofollow : {false, true}) {
+      BacklinkFilter f;
+      f.order = ResultOrder::kKey;
+      std::vector<std::string> want = naive;
+      if (nofollow) {
+        f.nofollow = true;
+        want.clear();
+        for (const auto& [key, v] : idx_.Records(Family::kLinks, scope.range)) {
+          if (v.rel & core::kRelNofollow) want.push_back(key);
+        }
+      }
+      // By offset (a scan: there is no directory over the key order) ...
+      std::vector<std::string> seen;
+      for (uint64_t offset = 0; offset < want.size(); offset += 7) {
+        ASSERT_OK_AND_ASSIGN(BacklinkPage page, engine.Backlinks(scope, f, offset, 7));
+        EXPECT_EQ(page.total, want.size());
+        for (auto& k : KeysOf(page)) seen.push_back(k);
+      }
+      EXPECT_EQ(seen, want) << t;
+      // ... and by cursor; a cursor of one order is refused by the other.
+      std::vector<std::string> by_cursor;
+      ASSERT_OK_AND_ASSIGN(BacklinkPage page, engine.Backlinks(scope, f, 0, 5));
+      ASSERT_FALSE(page.next_cursor.empty());
+      EXPECT_THAT(engine.BacklinksAfterCursor(scope, BacklinkFilter{}, page.next_cursor, 5),
+                  StatusIs(absl::StatusCode::kInvalidArgument));
+      for (;;) {
+        for (auto& k : KeysOf(page)) by_cursor.push_back(k);
+        if (page.next_cursor.empty()) break;
+        ASSERT_OK_AND_ASSIGN(page, engine.BacklinksAfterCursor(scope, f, page.next_cursor, 5));
+      }
+      EXPECT_EQ(by_cursor, want) << t;
+    }
+  }
+  EXPECT_EQ(ParseResultOrder("Key").value(), ResultOrder::kKey);
+  EXPECT_EQ(ParseResultOrder("default").value(), ResultOrder::kStrength);
+  EXPECT_THAT(ParseResultOrder("date"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST_F(PagingTest, DeepOffsetEqualsNaiveSkip) {
   QueryEngine engine(idx_.db());
   Scope scope = S("example.com");
@@ -375,12 +418,18 @@ TEST_F(PagingTest, AggregatesAgreeWithRecords) {
   ASSERT_OK_AND_ASSIGN(LinkedPagePage lp, engine.LinkedPages(scope, 0, 1000));
   EXPECT_EQ(lp.total, pages.size());
   ASSERT_EQ(lp.pages.size(), pages.size());
-  auto want = pages.begin();
+  // Most backlinks first, ties in URL-key order.
+  std::vector<std::pair<int64_t, std::string>> by_links;
+  for (const auto& [url_key, n] : pages) by_links.emplace_back(-static_cast<int64_t>(n), url_key);
+  std::sort(by_links.begin(), by_links.end());
+  auto want = by_links.begin();
   for (const LinkedPage& p : lp.pages) {
-    EXPECT_EQ(p.live, want->second) << p.url;
+    EXPECT_EQ(p.live, static_cast<uint64_t>(-want->first)) << p.url;
+    EXPECT_EQ(p.url, core::DisplayUrl(core::DecodeUrlKey(want->second).value())) << p.url;
     EXPECT_EQ(p.url.rfind("/p/"), p.url.find('/')) << p.url;
     ++want;
   }
+  EXPECT_GT(lp.pages.front().live, lp.pages.back().live);
   ASSERT_OK_AND_ASSIGN(LinkedPagePage lp2, engine.LinkedPages(scope, 3, 4));
   ASSERT_EQ(lp2.pages.size(), 4u);
   EXPECT_EQ(lp2.pages[0].url, lp.pages[3].url);

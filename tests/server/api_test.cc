@@ -655,6 +655,21 @@ TEST_F(ApiTest, Native_ScopesFiltersAndOffsets) {
   GetJson("/v1/backlinks?target=example.com&filter=bogus", 400, bearer);
   GetJson("/v1/backlinks?target=example.com&cursor=!!", 400, bearer);
   GetJson("/v1/backlinks?target=example.com&sort=date", 400, bearer);
+  {
+    // sort=key: the index order (target URL first), every row once.
+    json::value by_key = GetJson("/v1/backlinks?target=example.com&sort=key&limit=1000", 200, bearer);
+    json::value by_strength = GetJson("/v1/backlinks?target=example.com&limit=1000", 200, bearer);
+    const json::array& a = by_key.at("rows").as_array();
+    const json::array& b = by_strength.at("rows").as_array();
+    ASSERT_EQ(a.size(), b.size());
+    std::multiset<std::string> ka, kb;
+    for (size_t i = 0; i < a.size(); ++i) {
+      ka.insert(Str(a[i].at("source_url")) + " " + Str(a[i].at("target_url")));
+      kb.insert(Str(b[i].at("source_url")) + " " + Str(b[i].at("target_url")));
+    }
+    EXPECT_EQ(ka, kb);
+    EXPECT_NE(json::serialize(a), json::serialize(b));  // another order
+  }
   GetJson("/v1/backlinks", 400, bearer);
   GetJson("/v1/backlinks?target=example.com", 401);
   GetJson("/v1/backlinks?target=example.com&key=full.nope", 401);

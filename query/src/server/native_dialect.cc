@@ -310,9 +310,12 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
           }
         }
         if (auto s = p.Get("sort")) {
-          if (!EqualsIgnoreCase(*s, "key") && !EqualsIgnoreCase(*s, "default")) {
-            return BadParam("sort", "only sort=key (the index order) is available");
+          absl::StatusOr<ResultOrder> order = ParseResultOrder(*s);
+          if (!order.ok()) {
+            return BadParam("sort", "sort is strength (strongest source first, the default) or "
+                                    "key (the index order)");
           }
+          filter.order = *order;
         }
         absl::StatusOr<BacklinkPage> page;
         if (auto c = p.Get("cursor")) {

@@ -8,7 +8,8 @@
 // still lost with a lost time that day must match the records, and (when
 // the history is complete) all daily changes of a scope must add up to its
 // live and referring-domain counts; checks the strength order: one entry per
-// live link and scope kind, in its scope, at its source page's strength. Reads one snapshot, so it can run beside
+// live link and scope kind, in its scope, at its source page's strength,
+// holding a copy of the link's value. Reads one snapshot, so it can run beside
 // a writer.
 #pragma once
 

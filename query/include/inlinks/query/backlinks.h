@@ -175,8 +175,21 @@ enum class LinkState : uint8_t {
 absl::StatusOr<LinkState> ParseLinkState(std::string_view name);
 std::string_view LinkStateName(LinkState state);
 
+// The order of the live rows (lost rows are always in key order).
+enum class ResultOrder : uint8_t {
+  kStrength = 0,  // strongest source first (the default; see "Order" above)
+  // The reverse index's key order: target URL key, source href, occurrence.
+  // It does not change when ranks do, so cursors over it suit a client that
+  // mirrors a whole scope; offsets are reached by a scan (O(offset)).
+  kKey,
+};
+// "strength" (or "default"), "key" (case-insensitive). Errors:
+// kInvalidArgument.
+absl::StatusOr<ResultOrder> ParseResultOrder(std::string_view name);
+
 struct BacklinkFilter {
   LinkState state = LinkState::kLive;
+  ResultOrder order = ResultOrder::kStrength;
   std::optional<bool> nofollow;      // only nofollow (true) / only followed (false) rows
   std::optional<core::LinkTag> tag;  // only rows of this tag
   // One link per referring domain: of the rows the other fields select, only
@@ -237,7 +250,7 @@ struct LinkedPage {
   uint64_t referring_domains = 0;
 };
 struct LinkedPagePage {
-  std::vector<LinkedPage> pages;  // URL-key order (host reversed, port, path)
+  std::vector<LinkedPage> pages;  // most live backlinks first, then URL-key order
   uint64_t total = 0;             // distinct pages with live backlinks in the scope
 };
 
@@ -299,10 +312,11 @@ class QueryEngine {
   // kDataLoss; storage errors.
   absl::StatusOr<AnchorPage> AnchorTexts(const Scope& scope, uint64_t offset, uint64_t limit) const;
 
-  // Distinct target pages of the scope that have live backlinks, with each
-  // page's counts from its URL counter: entries [offset, offset + limit).
-  // Cost: one seek per distinct page of the scope (never every link), plus
-  // one counter read per page returned.
+  // Distinct target pages of the scope that have live backlinks, most live
+  // backlinks first (ties in URL-key order), with each page's counts from
+  // its URL counter: entries [offset, offset + limit). Cost: one seek and
+  // one counter read per distinct page of the scope (never every link),
+  // whatever the window; plus one seek per page returned.
   absl::StatusOr<LinkedPagePage> LinkedPages(const Scope& scope, uint64_t offset,
                                              uint64_t limit) const;
 

@@ -138,8 +138,8 @@ absl::StatusOr<ScopeCounts> GetScopeCounts(const Db& db, ScopeKind kind,
 //
 // key   = kind | scope key | 0x00 | 100 - sr_tenths:u8 | source href | 0x00 |
 //         UrlKey(target) without its scope-key prefix | occurrence:u32be
-// value = 0x01 | tag:u8 | rel:u8 (the first bytes of the link value, so
-//         filters need no other read)
+// value = the link's value in kLinks, byte for byte (so a page of rows and
+//         the tag/rel filters need no other read)
 //
 // sr_tenths is the source page's strength as the APIs show it (SrTenths of
 // its stored rank); within one strength, entries follow the source href,
@@ -156,8 +156,6 @@ std::string StrengthKey(ScopeKind kind, std::string_view scope_key, uint8_t sr_t
                         uint32_t occurrence);
 // [kind scope_key 0x00, kind scope_key 0x01): the entries of one scope.
 core::KeyRange StrengthScopeRange(ScopeKind kind, std::string_view scope_key);
-// Value of an entry: the link's tag and rel.
-std::string StrengthValue(core::LinkTag tag, uint8_t rel);
 
 struct StrengthKeyParts {
   ScopeKind kind = ScopeKind::kDomain;
