@@ -226,9 +226,10 @@ void PrintTable(const query::Scope& scope, const query::BacklinkFilter& filter,
     const char* title;
     int max;
   };
+  // SR first after the row number: rows come strongest source first.
   std::vector<Column> columns = {
-      {"#", 12},  {"SOURCE", 48}, {"TITLE", 24}, {"ANCHOR", 28},     {"TARGET", 40},
-      {"TAG", 9}, {"REL", 18},    {"POS", 6},    {"FIRST SEEN", 10}, {"LAST SEEN", 10}};
+      {"#", 12},   {"SR", 4},  {"SOURCE", 48}, {"TITLE", 24},      {"ANCHOR", 28},
+      {"TARGET", 40}, {"TAG", 9}, {"REL", 18}, {"POS", 6}, {"FIRST SEEN", 10}, {"LAST SEEN", 10}};
   if (show_lost) columns.push_back({"LOST", 10});
   if (show_geo) {
     columns.push_back({"CC", 2});
@@ -239,6 +240,7 @@ void PrintTable(const query::Scope& scope, const query::BacklinkFilter& filter,
   for (size_t i = 0; i < page.rows.size(); ++i) {
     const query::BacklinkRow& r = page.rows[i];
     std::vector<std::string> v = {std::to_string(page.offset + i + 1),
+                                  query::FormatOneDecimal(r.sr),
                                   r.source_url,
                                   r.source_title,
                                   r.anchor,
@@ -264,7 +266,7 @@ void PrintTable(const query::Scope& scope, const query::BacklinkFilter& filter,
     for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].second);
   }
   auto emit = [&](const std::string& text, int w, size_t c, bool last) {
-    bool right = c == 0 || c == 7;  // numbers
+    bool right = c == 0 || c == 1 || c == 8;  // numbers: #, SR, POS
     int pad = widths[c] - w;
     if (right) out.append(static_cast<size_t>(pad), ' ');
     out.append(text);

@@ -80,7 +80,7 @@ constexpr uint32_t kOtherLinksPerPage = 9;
 constexpr uint64_t kSites = 20000;
 constexpr int64_t kFetchTime = 1700000000;
 // Bump when the generator changes: a cached database of another version is rebuilt.
-constexpr const char* kDataVersion = "api_bench v2 (ranked, strength order): 100000 pages x (51 big + 9 other) links";
+constexpr const char* kDataVersion = "api_bench v3 (ranked, strength order with values): 100000 pages x (51 big + 9 other) links";
 
 const char* const kWords[] = {"best",  "cheap", "guide", "review", "news",  "home",
                               "blog",  "shop",  "about", "how-to", "2024",  "tips",

@@ -56,12 +56,8 @@ absl::StatusOr<StrengthOrderStats> EnsureStrengthOrder(storage::Db& db,
   internal::StrengthWrites writes;
   int pages_in_batch = 0;
   auto flush = [&]() -> absl::Status {
-    writes.AddTo(batch);
-    dir->Stage(batch);
-    RETURN_IF_ERROR(db.Write(batch));
-    batch = storage::Batch(db);
     pages_in_batch = 0;
-    return dir->AfterWrite();
+    return internal::WriteWithOrder(db, batch, writes, *dir);
   };
   for (forward->SeekToFirst(); forward->Valid(); forward->Next()) {
     std::string source(forward->key());

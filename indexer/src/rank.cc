@@ -385,12 +385,8 @@ class RankJob {
     internal::StrengthWrites moves;
     int in_batch = 0;
     auto write = [&]() -> absl::Status {
-      moves.AddTo(batch);
-      dir->Stage(batch);
-      RETURN_IF_ERROR(db_.Write(batch));
-      batch = storage::Batch(db_);
       in_batch = 0;
-      return dir->AfterWrite();
+      return internal::WriteWithOrder(db_, batch, moves, *dir);
     };
     auto it = db_.NewIterator(Family::kPages, {"", ""});
     for (it->SeekToFirst(); it->Valid(); it->Next()) {

@@ -59,6 +59,15 @@ void StrengthWrites::AddTo(storage::Batch& batch) {
   ops_.clear();
 }
 
+absl::Status WriteWithOrder(storage::Db& db, storage::Batch& batch, StrengthWrites& writes,
+                            storage::BucketDirectory& dir) {
+  writes.AddTo(batch);
+  dir.Stage(batch);
+  RETURN_IF_ERROR(db.Write(batch));
+  batch = storage::Batch(db);
+  return dir.AfterWrite();
+}
+
 absl::Status PutStrengthEntries(const storage::Db& db, StrengthWrites& writes,
                                 storage::BucketDirectory& dir, std::string_view source,
                                 const std::vector<storage::ForwardEntry>& entries,

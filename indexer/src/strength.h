@@ -44,6 +44,11 @@ class StrengthWrites {
   std::vector<Op> ops_;
 };
 
+// Writes `batch` with `writes` (sorted) and the directory counts they
+// changed, then splits oversized buckets; leaves `batch` empty for reuse.
+absl::Status WriteWithOrder(storage::Db& db, storage::Batch& batch, StrengthWrites& writes,
+                            storage::BucketDirectory& dir);
+
 // Adds to `writes` the entries of the live links among `entries` (the
 // forward record of `source`), at strength `sr_tenths`, holding copies of
 // their kLinks values (read at the latest state); counted in `dir`.

@@ -135,44 +135,21 @@ class Reader {
   }
 
 
-  // Collect over kStrength entries (each holds its link's value): the rows
-  // of the live links they stand for. `last_key` receives the entry of the
-  // last row taken.
-  absl::Status CollectStrength(storage::Iterator& it, const BacklinkFilter* filter,
-                               uint64_t limit, std::vector<BacklinkRow>& rows,
-                               std::string& last_key) {
+  // Reads rows from `it` (positioned over `family`: kLinks, kLost, or
+  // kStrength, whose entries hold their link's value) until `rows` holds
+  // `limit`; leaves `it` at the first row not taken. `last_key`, if given,
+  // receives the key of the last row taken.
+  absl::Status Collect(storage::Iterator& it, Family family, uint64_t limit,
+                       std::vector<BacklinkRow>& rows, std::string* last_key = nullptr) {
     const size_t first = rows.size();
-    while (rows.size() < limit && it.Valid()) {
-      bool take = true;
-      if (filter != nullptr) {
-        ASSIGN_OR_RETURN(take, Matches(*filter, it.value()));
-      }
-      if (take) {
-        ASSIGN_OR_RETURN(BacklinkRow row, StrengthRow(it.key(), it.value()));
-        rows.push_back(std::move(row));
-        last_key.assign(it.key());
-      }
-      it.Next();
-    }
-    RETURN_IF_ERROR(it.status());
-    return rows_.AddPages(rows, first);
-  }
-
-  // Reads matching rows from `it` (positioned) until `rows` holds `limit`;
-  // leaves `it` at the first row not taken.
-  absl::Status Collect(storage::Iterator& it, bool lost, const BacklinkFilter* filter,
-                       uint64_t limit, std::vector<BacklinkRow>& rows) {
-    const size_t first = rows.size();
-    while (rows.size() < limit && it.Valid()) {
-      bool take = true;
-      if (filter != nullptr) {
-        ASSIGN_OR_RETURN(take, Matches(*filter, it.value()));
-      }
-      if (take) {
-        ASSIGN_OR_RETURN(BacklinkRow row, RowBuilder::MakeLinkRow(it.key(), it.value(), lost));
-        rows.push_back(std::move(row));
-      }
-      it.Next();
+    for (; rows.size() < limit && it.Valid(); it.Next()) {
+      absl::StatusOr<BacklinkRow> row =
+          family == Family::kStrength
+              ? StrengthRow(it.key(), it.value())
+              : RowBuilder::MakeLinkRow(it.key(), it.value(), family == Family::kLost);
+      if (!row.ok()) return row.status();
+      rows.push_back(*std::move(row));
+      if (last_key != nullptr) last_key->assign(it.key());
     }
     RETURN_IF_ERROR(it.status());
     return rows_.AddPages(rows, first);
@@ -385,12 +362,12 @@ absl::StatusOr<BacklinkPage> QueryEngine::Backlinks(const Scope& scope,
       ASSIGN_OR_RETURN(std::unique_ptr<storage::Iterator> it,
                        storage::SeekToRow(db_, StrengthRange(scope), offset, reader.snapshot(),
                                           nullptr, storage::kStrengthOrderBuckets));
-      RETURN_IF_ERROR(reader.CollectStrength(*it, nullptr, limit, page.rows, strength_key));
+      RETURN_IF_ERROR(reader.Collect(*it, Family::kStrength, limit, page.rows, &strength_key));
       more = it->Valid();
     } else {
       ASSIGN_OR_RETURN(std::unique_ptr<storage::Iterator> it,
                        storage::SeekToRow(db_, scope.range, offset, reader.snapshot()));
-      RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/false, nullptr, limit, page.rows));
+      RETURN_IF_ERROR(reader.Collect(*it, Family::kLinks, limit, page.rows));
       more = it->Valid();
     }
     more = more || (filter.state == LinkState::kAll && counts.lost > 0);
@@ -403,7 +380,7 @@ absl::StatusOr<BacklinkPage> QueryEngine::Backlinks(const Scope& scope,
     it->SeekToFirst();
     // No pagination directory over kLost: a deep lost offset is a skip.
     RETURN_IF_ERROR(Skip(*it, lost_offset));
-    RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/true, nullptr, limit, page.rows));
+    RETURN_IF_ERROR(reader.Collect(*it, Family::kLost, limit, page.rows));
     more = it->Valid();
   }
   SetNextCursor(page, more && page.rows.size() == limit, strength_key);
@@ -444,23 +421,23 @@ absl::StatusOr<BacklinkPage> QueryEngine::BacklinksAfterCursor(const Scope& scop
   if (cursor.family != kCursorLost) {
     if (cursor.family == kCursorStrength) {
       auto it = after(Family::kStrength, StrengthRange(scope));
-      RETURN_IF_ERROR(reader.CollectStrength(*it, nullptr, limit, page.rows, strength_key));
+      RETURN_IF_ERROR(reader.Collect(*it, Family::kStrength, limit, page.rows, &strength_key));
       more = it->Valid();
     } else {
       auto it = after(Family::kLinks, scope.range);
-      RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/false, nullptr, limit, page.rows));
+      RETURN_IF_ERROR(reader.Collect(*it, Family::kLinks, limit, page.rows));
       more = it->Valid();
     }
     more = more || (filter.state == LinkState::kAll && counts.lost > 0);
     if (to_lost && page.rows.size() < limit) {
       auto lost_it = reader.Iter(Family::kLost, scope.range);
       lost_it->SeekToFirst();
-      RETURN_IF_ERROR(reader.Collect(*lost_it, /*lost=*/true, nullptr, limit, page.rows));
+      RETURN_IF_ERROR(reader.Collect(*lost_it, Family::kLost, limit, page.rows));
       more = lost_it->Valid();
     }
   } else {
     auto it = after(Family::kLost, scope.range);
-    RETURN_IF_ERROR(reader.Collect(*it, /*lost=*/true, nullptr, limit, page.rows));
+    RETURN_IF_ERROR(reader.Collect(*it, Family::kLost, limit, page.rows));
     more = it->Valid();
   }
   SetNextCursor(page, more && page.rows.size() == limit, strength_key);
