@@ -455,29 +455,34 @@ absl::StatusOr<ScopeCounts> QueryEngine::CountBacklinks(const Scope& scope) cons
 absl::StatusOr<LinkedPagePage> QueryEngine::LinkedPages(const Scope& scope, uint64_t offset,
                                                         uint64_t limit) const {
   Reader reader(db_);
-  // Every distinct target page of the scope (one seek each) with its counts.
+  // Every target page of the scope has a URL counter, and those counters
+  // are one key range of kCounters ('C' 'u' UrlKey): one ordered scan gives
+  // each page's counts (no seek per page). Pages whose links are all lost
+  // keep a counter with live 0 and are not listed.
   struct Target {
     std::string url_key;
     storage::ScopeCounts counts;
   };
   std::vector<Target> targets;
-  auto it = reader.Iter(Family::kLinks, scope.range);
-  it->SeekToFirst();
-  while (it->Valid()) {
-    ASSIGN_OR_RETURN(storage::ReverseKeyParts parts, storage::DecodeReverseKey(it->key()));
+  const std::string prefix = storage::ScopeCounterKey(storage::ScopeKind::kUrl, "");
+  auto it = reader.Iter(Family::kCounters, {prefix + scope.range.begin, prefix + scope.range.end});
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::optional<std::vector<int64_t>> f = storage::DecodeCounters(it->value());
+    if (!f) return absl::DataLossError("malformed URL counter");
+    f->resize(storage::kMaxCounterFields, 0);  // trailing zero fields are left out
+    if ((*f)[storage::kLiveField] <= 0) continue;
     Target& t = targets.emplace_back();
-    t.url_key = std::string(parts.target_url_key);
-    ASSIGN_OR_RETURN(t.counts, reader.Counts(storage::ScopeKind::kUrl, t.url_key));
-    it->Seek(core::PrefixSuccessor(t.url_key));  // the next page of the scope
+    t.url_key = std::string(it->key().substr(prefix.size()));
+    t.counts = {(*f)[storage::kLiveField], (*f)[storage::kLostField],
+                (*f)[storage::kReferringDomainsField]};
   }
   RETURN_IF_ERROR(it->status());
   LinkedPagePage page;
   page.total = targets.size();
   if (offset > 0 && offset >= page.total) return PastTheEnd(offset, page.total);
-  // Most live backlinks first, ties in URL-key order.
-  std::sort(targets.begin(), targets.end(), [](const Target& a, const Target& b) {
-    if (a.counts.live != b.counts.live) return a.counts.live > b.counts.live;
-    return a.url_key < b.url_key;
+  // Most live backlinks first, ties in URL-key order (the scan's order).
+  std::stable_sort(targets.begin(), targets.end(), [](const Target& a, const Target& b) {
+    return a.counts.live > b.counts.live;
   });
   for (uint64_t i = offset; i < targets.size() && page.pages.size() < limit; ++i) {
     const Target& t = targets[i];
@@ -485,7 +490,9 @@ absl::StatusOr<LinkedPagePage> QueryEngine::LinkedPages(const Scope& scope, uint
     auto first = reader.Iter(Family::kLinks, {t.url_key, core::PrefixSuccessor(t.url_key)});
     first->SeekToFirst();
     RETURN_IF_ERROR(first->status());
-    if (!first->Valid()) return absl::DataLossError("a linked page's record vanished");
+    if (!first->Valid()) {
+      return absl::DataLossError("a URL counter counts live links its scope does not have");
+    }
     ASSIGN_OR_RETURN(storage::LinkValue v, storage::DecodeLinkValue(first->value()));
     ASSIGN_OR_RETURN(core::UrlKeyParts url, core::DecodeUrlKey(t.url_key));
     LinkedPage p;

@@ -314,9 +314,10 @@ class QueryEngine {
 
   // Distinct target pages of the scope that have live backlinks, most live
   // backlinks first (ties in URL-key order), with each page's counts from
-  // its URL counter: entries [offset, offset + limit). Cost: one seek and
-  // one counter read per distinct page of the scope (never every link),
-  // whatever the window; plus one seek per page returned.
+  // its URL counter: entries [offset, offset + limit). Cost: one ordered
+  // scan of the scope's URL counters (one entry per distinct page, never
+  // per link) and a sort, whatever the window; plus one seek per page
+  // returned.
   absl::StatusOr<LinkedPagePage> LinkedPages(const Scope& scope, uint64_t offset,
                                              uint64_t limit) const;
 
