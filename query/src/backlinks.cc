@@ -96,7 +96,8 @@ absl::StatusOr<bool> Matches(const BacklinkFilter& f, std::string_view value) {
 // of the link's record), without source-page fields.
 absl::StatusOr<BacklinkRow> StrengthRow(std::string_view key, std::string_view value) {
   ASSIGN_OR_RETURN(storage::StrengthKeyParts parts, storage::DecodeStrengthKey(key));
-  return RowBuilder::MakeLinkRow(storage::ReverseKeyOf(parts), value, /*lost=*/false);
+  return RowBuilder::MakeLinkRow(storage::ReverseKeyOf(parts), parts.source_href, value,
+                                 /*lost=*/false);
 }
 
 // Everything one request reads: one snapshot, and the page records already

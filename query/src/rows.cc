@@ -13,9 +13,14 @@ using storage::Family;
 absl::StatusOr<BacklinkRow> RowBuilder::MakeLinkRow(std::string_view key, std::string_view value,
                                                     bool lost) {
   ASSIGN_OR_RETURN(storage::ReverseKeyParts parts, storage::DecodeReverseKey(key));
+  return MakeLinkRow(std::string(key), parts.source_href, value, lost);
+}
+
+absl::StatusOr<BacklinkRow> RowBuilder::MakeLinkRow(std::string key, std::string_view source_href,
+                                                    std::string_view value, bool lost) {
   ASSIGN_OR_RETURN(storage::LinkValue v, storage::DecodeLinkValue(value));
   BacklinkRow row;
-  row.source_url = std::string(parts.source_href);
+  row.source_url = std::string(source_href);
   row.target_url = std::move(v.target_href);
   row.anchor = std::move(v.anchor);
   row.position = v.position;
@@ -24,7 +29,7 @@ absl::StatusOr<BacklinkRow> RowBuilder::MakeLinkRow(std::string_view key, std::s
   row.lost = lost;
   row.first_seen = v.first_seen;
   row.lost_time = lost ? v.lost_time : 0;
-  row.key = std::string(key);
+  row.key = std::move(key);
   return row;
 }
 

@@ -30,6 +30,10 @@ class RowBuilder {
   // A row from its reverse record alone (no source-page fields yet).
   static absl::StatusOr<BacklinkRow> MakeLinkRow(std::string_view key, std::string_view value,
                                                  bool lost);
+  // The same when the caller already knows the key's source href (a
+  // strength-order entry names it): the key is not parsed again.
+  static absl::StatusOr<BacklinkRow> MakeLinkRow(std::string key, std::string_view source_href,
+                                                 std::string_view value, bool lost);
 
   // Adds the source-page fields to rows[first..]; the page records not read
   // yet by this builder come from one MultiGet.
