@@ -2,6 +2,7 @@
 #include "inlinks/query/backlinks.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -104,9 +105,16 @@ absl::StatusOr<BacklinkRow> StrengthRow(std::string_view key, std::string_view v
 // read (a source page often links several times into one scope).
 class Reader {
  public:
+  // `order_seen`, if given, remembers across readers that the database has
+  // its strength order (once built, it stays).
   explicit Reader(const storage::Db& db, const GeoDb* geo = nullptr,
-                  ResultOrder order = ResultOrder::kStrength)
-      : db_(db), snapshot_(db.GetSnapshot()), rows_(db, geo, snapshot_.get()), order_(order) {}
+                  ResultOrder order = ResultOrder::kStrength,
+                  std::atomic<bool>* order_seen = nullptr)
+      : db_(db),
+        snapshot_(db.GetSnapshot()),
+        rows_(db, geo, snapshot_.get()),
+        order_(order),
+        order_seen_(order_seen) {}
 
   const storage::Snapshot* snapshot() const { return snapshot_.get(); }
 
@@ -127,10 +135,17 @@ class Reader {
   // database not yet upgraded by a writer).
   absl::StatusOr<bool> StrengthOrdered() {
     if (order_ == ResultOrder::kKey) return false;
+    if (!strength_ordered_ && order_seen_ != nullptr &&
+        order_seen_->load(std::memory_order_relaxed)) {
+      strength_ordered_ = true;
+    }
     if (!strength_ordered_) {
       ASSIGN_OR_RETURN(std::optional<std::string> v,
                        db_.Get(Family::kMeta, storage::kStrengthOrderMetaKey, snapshot_.get()));
       strength_ordered_ = v.has_value();
+      if (*strength_ordered_ && order_seen_ != nullptr) {
+        order_seen_->store(true, std::memory_order_relaxed);
+      }
     }
     return *strength_ordered_;
   }
@@ -161,6 +176,7 @@ class Reader {
   std::unique_ptr<storage::Snapshot> snapshot_;
   RowBuilder rows_;
   const ResultOrder order_;
+  std::atomic<bool>* const order_seen_;
   std::optional<bool> strength_ordered_;
 };
 
@@ -342,7 +358,7 @@ std::string_view LinkStateName(LinkState state) {
 absl::StatusOr<BacklinkPage> QueryEngine::Backlinks(const Scope& scope,
                                                     const BacklinkFilter& filter, uint64_t offset,
                                                     uint64_t limit) const {
-  Reader reader(db_, geo_, filter.order);
+  Reader reader(db_, geo_, filter.order, &strength_order_seen_);
   if (!filter.CountedByCounters()) {
     return ScanFiltered(reader, scope, filter, offset, nullptr, limit);
   }
@@ -397,7 +413,7 @@ absl::StatusOr<BacklinkPage> QueryEngine::BacklinksAfterCursor(const Scope& scop
       (cursor.family == kCursorLost && !StateHasLost(filter.state))) {
     return absl::InvalidArgumentError("cursor of another state filter");
   }
-  Reader reader(db_, geo_, filter.order);
+  Reader reader(db_, geo_, filter.order, &strength_order_seen_);
   if (!filter.CountedByCounters()) {
     return ScanFiltered(reader, scope, filter, 0, &cursor, limit);
   }

@@ -26,6 +26,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "inlinks/core/status_macros.h"
 
 namespace inlinks::storage {
 namespace {
@@ -326,6 +327,15 @@ class DbImpl : public Db {
     return FromRocks(db_->Flush(fo, handles_), "flush");
   }
 
+  absl::Status Compact() override {
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, h, nullptr, nullptr), "compact"));
+    }
+    return absl::OkStatus();
+  }
+
   uint64_t ApproximateSize(Family family) const override {
     uint64_t size = 0;
     db_->GetIntProperty(handles_[static_cast<int>(family)], "rocksdb.total-sst-files-size",
@@ -409,7 +419,13 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
     t.cache_index_and_filter_blocks = true;
     t.pin_l0_filter_and_index_blocks_in_cache = true;
     t.format_version = 5;
-    if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+    if (bloom) {
+      t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+      // Point lookups (a page of backlinks joins up to 100 page records)
+      // find their key in a data block by hash instead of a binary search.
+      t.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+      t.data_block_hash_table_util_ratio = 0.75;
+    }
     return rocksdb::NewBlockBasedTableFactory(t);
   };
   auto family_options = [&](Family f) {

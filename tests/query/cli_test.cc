@@ -1,6 +1,7 @@
-// `inlinks backlinks` and `inlinks stats` (tools/query_commands.cc): runs the
-// built binary (INLINKS_CLI) on a database the test indexes, while the test
-// still holds the database open for writing (the daemon's situation).
+// `inlinks backlinks`, `inlinks stats` (tools/query_commands.cc) and
+// `inlinks compact`: runs the built binary (INLINKS_CLI) on a database the
+// test indexes, while the test still holds the database open for writing
+// (the daemon's situation) unless it closes it.
 #include <libxml/parser.h>
 #include <sys/wait.h>
 
@@ -204,6 +205,27 @@ TEST_F(CliTest, Stats) {
   r = Cli({"stats", "--db", idx_.dir()});
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("live links      3\n"), std::string::npos) << r.out;
+}
+
+// `inlinks compact` rewrites the closed database; every answer stays the same.
+TEST_F(CliTest, CompactKeepsEveryAnswer) {
+  const std::vector<std::string> query = {"backlinks", "example.com", "--db", idx_.dir(),
+                                          "--state", "all", "--format", "json"};
+  CliRun before = Cli(query);
+  ASSERT_EQ(before.exit_code, 0) << before.out;
+  CliRun busy = Cli({"compact", "--db", idx_.dir()}, /*with_stderr=*/true);
+  EXPECT_EQ(busy.exit_code, 1) << "the test still holds the database open: " << busy.out;
+  idx_.Close();
+  CliRun compact = Cli({"compact", "--db", idx_.dir()});
+  ASSERT_EQ(compact.exit_code, 0) << compact.out;
+  EXPECT_NE(compact.out.find("compacted"), std::string::npos) << compact.out;
+  CliRun after = Cli(query);
+  ASSERT_EQ(after.exit_code, 0) << after.out;
+  EXPECT_EQ(after.out, before.out);
+  CliRun check = Cli({"check", "--db", idx_.dir()});
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  EXPECT_EQ(Cli({"compact"}, true).exit_code, 2);
+  EXPECT_EQ(Cli({"compact", "--db", idx_.dir(), "extra"}, true).exit_code, 2);
 }
 
 TEST_F(CliTest, BadArgumentsExitTwo) {

@@ -581,6 +581,61 @@ TEST_F(DbTest, CountersSumDeltasAcrossBatchesFlushesAndReopens) {
   check(*db, "after reopen and more writes");
 }
 
+// Compaction keeps every live key and counter, drops deleted and
+// overwritten data from the files, and point lookups (hashed data blocks in
+// the families read by key) still find every key afterwards.
+TEST_F(DbTest, CompactKeepsDataAndDropsGarbage) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
+  std::map<std::string, std::string> pages;
+  const std::string filler(200, 'x');
+  for (int round = 0; round < 3; ++round) {
+    Batch b(*db);
+    for (int i = 0; i < 5000; ++i) {
+      std::string key = "https://site" + std::to_string(i % 97) + ".example/p" + std::to_string(i);
+      std::string value = filler + std::to_string(round);
+      b.Put(Family::kPages, key, value);
+      pages[key] = value;
+      b.AddCounter("count" + std::to_string(i % 13), 1);
+    }
+    ASSERT_OK(db->Write(b));
+    ASSERT_OK(db->Flush());
+  }
+  {
+    Batch b(*db);
+    for (int i = 0; i < 5000; i += 2) {
+      std::string key = "https://site" + std::to_string(i % 97) + ".example/p" + std::to_string(i);
+      b.Delete(Family::kPages, key);
+      pages.erase(key);
+    }
+    ASSERT_OK(db->Write(b));
+    ASSERT_OK(db->Flush());
+  }
+  const uint64_t before = db->ApproximateSize(Family::kPages);
+  ASSERT_OK(db->Compact());
+  const uint64_t after = db->ApproximateSize(Family::kPages);
+  EXPECT_LT(after * 3, before) << "three versions of each page and half of them deleted";
+  for (const auto& [key, value] : pages) {
+    ASSERT_OK_AND_ASSIGN(std::optional<std::string> got, db->Get(Family::kPages, key));
+    ASSERT_TRUE(got.has_value()) << key;
+    EXPECT_EQ(*got, value);
+  }
+  EXPECT_EQ(db->Get(Family::kPages, "https://site0.example/p0").value(), std::nullopt);
+  std::vector<std::string_view> keys;
+  for (const auto& [key, value] : pages) keys.push_back(key);
+  ASSERT_OK_AND_ASSIGN(auto values, db->MultiGet(Family::kPages, keys));
+  ASSERT_EQ(values.size(), keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_TRUE(values[i].has_value()) << keys[i];
+    EXPECT_EQ(*values[i], pages[std::string(keys[i])]);
+  }
+  EXPECT_EQ(Keys(*db, Family::kPages, {"", ""}).size(), pages.size());
+  int64_t total = 0;
+  for (int c = 0; c < 13; ++c) {
+    total += db->GetCounter("count" + std::to_string(c)).value_or(-1);
+  }
+  EXPECT_EQ(total, 15000);
+}
+
 TEST_F(DbTest, CounterExtremes) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
   Batch b(*db);

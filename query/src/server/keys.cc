@@ -66,8 +66,12 @@ absl::StatusOr<std::string> RandomHex(size_t bytes) {
 std::string HashSecret(std::string_view salt, std::string_view secret) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
+  // Fetched once: OpenSSL 3 otherwise looks the algorithm up in its
+  // provider tables on every init, which cost more than the hash itself.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
+  bool ok = sha256 != nullptr && ctx != nullptr &&
+            EVP_DigestInit_ex(ctx, sha256, nullptr) == 1 &&
             EVP_DigestUpdate(ctx, salt.data(), salt.size()) == 1 &&
             EVP_DigestUpdate(ctx, secret.data(), secret.size()) == 1 &&
             EVP_DigestFinal_ex(ctx, digest, &len) == 1;

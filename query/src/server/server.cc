@@ -1,7 +1,9 @@
 // File: query/src/server/server.cc
 //
 // Owns: the Beast side of inlinks::query::Server: the acceptor, one
-// coroutine per connection (on its own strand), strict header reading
+// io_context per thread with connections dealt round-robin (a connection
+// lives on one thread: no strand, no cross-thread wakeup per request), one
+// coroutine per connection, strict header reading
 // (header_scan.h) before Beast parses, the smuggling checks Beast leaves to
 // us, timeouts, the connection cap, graceful Stop, and the access log.
 //
@@ -9,8 +11,9 @@
 // parameters by value, no co_spawn of a capturing lambda (GCC 12), one
 // catch-all at each co_spawn completion.
 //
-// Thread safety: see server.h. Session state is touched only on its strand,
-// except `reading_header`, which Stop reads through a post to that strand.
+// Thread safety: see server.h. Session state is touched only on its
+// io_context's thread, except `reading_header`, which Stop reads through a
+// post to that io_context.
 #include "inlinks/query/server.h"
 
 #include <algorithm>
@@ -30,7 +33,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -105,11 +108,14 @@ struct Server::Impl {
   std::map<uint64_t, std::shared_ptr<Session>> sessions;  // guarded by mu
   uint64_t next_session_id = 0;                            // guarded by mu
 
-  // Declared last so it is destroyed first: coroutine frames it still holds
-  // (after a forced stop) unregister through the members above.
-  net::io_context ioc;
+  // Declared last so they are destroyed first: coroutine frames they still
+  // hold (after a forced stop) unregister through the members above.
+  // iocs[0] also runs the acceptor. Each runs on one thread of `threads`.
+  std::vector<std::unique_ptr<net::io_context>> iocs;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
+  size_t next_ioc = 0;  // the accept loop's round-robin position
 
   void Unregister(uint64_t id) {
     std::lock_guard<std::mutex> lock(mu);
@@ -392,8 +398,8 @@ net::awaitable<void> RunSession(Impl* impl, std::shared_ptr<Session> session) {
 
 net::awaitable<void> AcceptLoop(Impl* impl) {
   for (;;) {
-    auto [ec, socket] =
-        co_await impl->acceptor->async_accept(net::make_strand(impl->ioc), kTok);
+    net::io_context& home = *impl->iocs[impl->next_ioc++ % impl->iocs.size()];
+    auto [ec, socket] = co_await impl->acceptor->async_accept(home, kTok);
     if (impl->stopping.load()) {
       beast::error_code ignored;
       socket.close(ignored);
@@ -443,13 +449,20 @@ absl::Status Server::Start() {
   auto address = net::ip::make_address(impl.options.address, ec);
   if (ec) return absl::InvalidArgumentError("bad listen address '" + impl.options.address + "'");
   tcp::endpoint endpoint(address, impl.options.port);
-  impl.acceptor.emplace(net::make_strand(impl.ioc));
+  const int threads = std::max(1, impl.options.threads);
+  for (int i = 0; i < threads; ++i) {
+    impl.iocs.push_back(std::make_unique<net::io_context>(1));
+    impl.work.push_back(net::make_work_guard(*impl.iocs.back()));
+  }
+  impl.acceptor.emplace(*impl.iocs.front());
   auto fail = [&](const char* what) {
     std::string msg = std::string(what) + " " + impl.options.address + ":" +
                       std::to_string(impl.options.port) + ": " + ec.message();
     beast::error_code ignored;
     impl.acceptor->close(ignored);
     impl.acceptor.reset();
+    impl.work.clear();
+    impl.iocs.clear();
     return absl::UnavailableError(msg);
   };
   impl.acceptor->open(endpoint.protocol(), ec);
@@ -464,9 +477,8 @@ absl::Status Server::Start() {
   impl.started = true;
   net::co_spawn(impl.acceptor->get_executor(), AcceptLoop(&impl),
                 [](std::exception_ptr e) { LogException(e, "http accept loop"); });
-  int threads = std::max(1, impl.options.threads);
-  for (int i = 0; i < threads; ++i) {
-    impl.threads.emplace_back([&impl] { impl.ioc.run(); });
+  for (auto& ioc : impl.iocs) {
+    impl.threads.emplace_back([&ioc] { ioc->run(); });
   }
   return absl::OkStatus();
 }
@@ -476,7 +488,7 @@ void Server::Stop() {
   if (!impl.started || impl.stopped) return;
   impl.stopped = true;
   impl.stopping.store(true);
-  // Stop accepting (on the acceptor's strand).
+  // Stop accepting (on the acceptor's thread).
   net::post(impl.acceptor->get_executor(), [&impl] {
     beast::error_code ignored;
     impl.acceptor->close(ignored);
@@ -515,7 +527,8 @@ void Server::Stop() {
     impl.sessions_done.wait_for(lock, std::chrono::seconds(2),
                                 [&] { return impl.sessions.empty(); });
   }
-  impl.ioc.stop();
+  impl.work.clear();
+  for (auto& ioc : impl.iocs) ioc->stop();
   for (std::thread& t : impl.threads) t.join();
   impl.threads.clear();
   // Balances charged since the last batch write.

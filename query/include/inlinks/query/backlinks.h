@@ -37,6 +37,7 @@
 // are pure.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -354,6 +355,9 @@ class QueryEngine {
  private:
   const storage::Db& db_;
   const GeoDb* geo_;
+  // Set once a request has seen the strength order (it is never removed),
+  // so later requests skip looking for it.
+  mutable std::atomic<bool> strength_order_seen_{false};
 };
 
 }  // namespace inlinks::query

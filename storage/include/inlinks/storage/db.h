@@ -168,6 +168,11 @@ class Db {
                                                 const Snapshot* snapshot = nullptr) const = 0;
   // Flushes memtables and waits (benchmarks, tests).
   virtual absl::Status Flush() = 0;
+  // Rewrites every family into its final level with the current table
+  // options, dropping overwritten and deleted data (`inlinks compact`):
+  // smaller on disk and faster to read afterwards. Takes minutes on a large
+  // database; reads and writes may go on meanwhile.
+  virtual absl::Status Compact() = 0;
   // Approximate on-disk bytes of a family.
   virtual uint64_t ApproximateSize(Family family) const = 0;
   // RocksDB's own memory right now (memtables are also charged to the block
