@@ -1,6 +1,7 @@
 // Escapers and native row writers (writers.h).
 #include "inlinks/query/writers.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -82,8 +83,9 @@ void AppendInt(int64_t v, std::string& out) { out.append(std::to_string(v)); }
 std::string FormatNumber(double v) {
   if (!std::isfinite(v)) return "0";
   char buf[40];
-  std::snprintf(buf, sizeof(buf), "%.9g", v);
-  return buf;
+  // printf's "%.9g", without its locale and format-string cost.
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::general, 9);
+  return ec == std::errc() ? std::string(buf, end) : std::string("0");
 }
 
 }  // namespace
@@ -260,12 +262,10 @@ std::string FormatOneDecimal(double value) {
   double r = std::round(value * 10.0) / 10.0;
   if (r == 0) return "0";  // also -0
   char buf[48];
-  if (r == std::floor(r)) {
-    std::snprintf(buf, sizeof(buf), "%.0f", r);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.1f", r);
-  }
-  return buf;
+  // printf's "%.0f" / "%.1f".
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), r, std::chars_format::fixed,
+                                 r == std::floor(r) ? 0 : 1);
+  return ec == std::errc() ? std::string(buf, end) : std::string("0");
 }
 
 // ---- Native row forms ----
