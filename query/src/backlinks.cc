@@ -109,10 +109,10 @@ class Reader {
   // its strength order (once built, it stays).
   explicit Reader(const storage::Db& db, const GeoDb* geo = nullptr,
                   ResultOrder order = ResultOrder::kStrength,
-                  std::atomic<bool>* order_seen = nullptr)
+                  std::atomic<bool>* order_seen = nullptr, PageCache* pages = nullptr)
       : db_(db),
         snapshot_(db.GetSnapshot()),
-        rows_(db, geo, snapshot_.get()),
+        rows_(db, geo, snapshot_.get(), pages),
         order_(order),
         order_seen_(order_seen) {}
 
@@ -355,10 +355,15 @@ std::string_view LinkStateName(LinkState state) {
   return "live";
 }
 
+// Up to 32,768 page records (~10 MB) stay cached between requests.
+QueryEngine::QueryEngine(const storage::Db& db, const GeoDb* geo)
+    : db_(db), geo_(geo), page_cache_(std::make_unique<PageCache>(32768)) {}
+QueryEngine::~QueryEngine() = default;
+
 absl::StatusOr<BacklinkPage> QueryEngine::Backlinks(const Scope& scope,
                                                     const BacklinkFilter& filter, uint64_t offset,
                                                     uint64_t limit) const {
-  Reader reader(db_, geo_, filter.order, &strength_order_seen_);
+  Reader reader(db_, geo_, filter.order, &strength_order_seen_, page_cache_.get());
   if (!filter.CountedByCounters()) {
     return ScanFiltered(reader, scope, filter, offset, nullptr, limit);
   }
@@ -413,7 +418,7 @@ absl::StatusOr<BacklinkPage> QueryEngine::BacklinksAfterCursor(const Scope& scop
       (cursor.family == kCursorLost && !StateHasLost(filter.state))) {
     return absl::InvalidArgumentError("cursor of another state filter");
   }
-  Reader reader(db_, geo_, filter.order, &strength_order_seen_);
+  Reader reader(db_, geo_, filter.order, &strength_order_seen_, page_cache_.get());
   if (!filter.CountedByCounters()) {
     return ScanFiltered(reader, scope, filter, 0, &cursor, limit);
   }

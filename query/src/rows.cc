@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "inlinks/core/status_macros.h"
+#include "inlinks/core/string_view.h"
 
 namespace inlinks::query {
 
@@ -52,6 +53,33 @@ void RowBuilder::AddPage(const storage::PageValue* page, BacklinkRow& row) const
   }
 }
 
+void PageCache::Lookup(uint64_t sequence, const std::vector<std::string_view>& urls,
+                       std::vector<Page>& out, std::vector<bool>& found) const {
+  out.assign(urls.size(), nullptr);
+  found.assign(urls.size(), false);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (sequence != sequence_ || pages_.empty()) return;
+  for (size_t i = 0; i < urls.size(); ++i) {
+    auto it = pages_.find(core::Av(urls[i]));
+    if (it == pages_.end()) continue;
+    out[i] = it->second;
+    found[i] = true;
+  }
+}
+
+void PageCache::Insert(uint64_t sequence, const std::vector<std::string_view>& urls,
+                       const std::vector<Page>& pages) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (sequence < sequence_) return;  // an older view than the cached one
+  if (sequence > sequence_ || pages_.size() + urls.size() > capacity_) {
+    pages_.clear();
+    sequence_ = sequence;
+  }
+  for (size_t i = 0; i < urls.size() && pages_.size() < capacity_; ++i) {
+    pages_.insert_or_assign(std::string(urls[i]), pages[i]);
+  }
+}
+
 absl::Status RowBuilder::AddPages(std::vector<BacklinkRow>& rows, size_t first) {
   if (pages_.size() + (rows.size() - first) > 4096) pages_.clear();  // bound memory
   std::vector<std::string_view> missing;
@@ -61,19 +89,38 @@ absl::Status RowBuilder::AddPages(std::vector<BacklinkRow>& rows, size_t first) 
   std::sort(missing.begin(), missing.end());
   missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
   if (!missing.empty()) {
-    ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
-                     db_.MultiGet(Family::kPages, missing, snapshot_));
+    std::vector<PageCache::Page> cached;
+    std::vector<bool> found;
+    if (cache_ != nullptr) {
+      cache_->Lookup(snapshot_->sequence(), missing, cached, found);
+    } else {
+      found.assign(missing.size(), false);
+      cached.assign(missing.size(), nullptr);
+    }
+    std::vector<std::string_view> to_read;
     for (size_t i = 0; i < missing.size(); ++i) {
-      std::optional<storage::PageValue> page;
-      if (values[i]) {
-        ASSIGN_OR_RETURN(page, storage::DecodePageValue(*values[i]));
+      if (found[i]) {
+        pages_.emplace(std::string(missing[i]), std::move(cached[i]));
+      } else {
+        to_read.push_back(missing[i]);
       }
-      pages_.emplace(std::string(missing[i]), std::move(page));
+    }
+    if (!to_read.empty()) {
+      ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
+                       db_.MultiGet(Family::kPages, to_read, snapshot_));
+      std::vector<PageCache::Page> read(to_read.size());
+      for (size_t i = 0; i < to_read.size(); ++i) {
+        if (values[i]) {
+          ASSIGN_OR_RETURN(storage::PageValue page, storage::DecodePageValue(*values[i]));
+          read[i] = std::make_shared<const storage::PageValue>(std::move(page));
+        }
+        pages_.emplace(std::string(to_read[i]), read[i]);
+      }
+      if (cache_ != nullptr) cache_->Insert(snapshot_->sequence(), to_read, read);
     }
   }
   for (size_t i = first; i < rows.size(); ++i) {
-    const std::optional<storage::PageValue>& page = pages_.at(rows[i].source_url);
-    AddPage(page ? &*page : nullptr, rows[i]);
+    AddPage(pages_.at(rows[i].source_url).get(), rows[i]);
   }
   return absl::OkStatus();
 }

@@ -130,6 +130,7 @@ struct SharedSnapshot {
 struct RocksSnapshot : Snapshot {
   explicit RocksSnapshot(std::shared_ptr<const SharedSnapshot> s)
       : shared(std::move(s)), snap(shared->snap) {}
+  uint64_t sequence() const override { return snap->GetSequenceNumber(); }
   std::shared_ptr<const SharedSnapshot> shared;
   const rocksdb::Snapshot* snap;
 };

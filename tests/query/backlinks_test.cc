@@ -12,6 +12,7 @@
 
 #include "gtest/gtest.h"
 #include "inlinks/indexer/check.h"
+#include "query/src/rows.h"
 #include "query/src/source_domains.h"
 #include "tests/query/query_testing.h"
 #include "tests/testing/status_matchers.h"
@@ -565,6 +566,75 @@ TEST(BacklinksTest, OnePageReadsOneSnapshot) {
   ASSERT_EQ(next.rows.size(), 1u);
   EXPECT_EQ(next.rows[0].target_url, "https://example.com/n");
   EXPECT_EQ(next.total, 3u);
+}
+
+
+// The engine keeps page records between requests (PageCache): a write in
+// between must show in the next request, never the cached state.
+TEST(BacklinksTest, CachedPageRecordsNeverOutliveAWrite) {
+  IndexedDb idx;
+  core::Page page = MakePage("https://src.example.org/post", {L("https://example.com/a")},
+                             "First title");
+  page.total_links = 1;
+  idx.Index(page, At(1000, 200, "192.0.2.7"));
+  QueryEngine engine(idx.db());
+  for (int i = 0; i < 3; ++i) {  // the second and third read the cache
+    ASSERT_OK_AND_ASSIGN(BacklinkPage p, engine.Backlinks(S("example.com"), {}, 0, 10));
+    ASSERT_EQ(p.rows.size(), 1u);
+    EXPECT_EQ(p.rows[0].source_title, "First title");
+    EXPECT_EQ(p.rows[0].ip, "192.0.2.7");
+    EXPECT_EQ(p.rows[0].last_seen, 1000);
+  }
+  // The same link, a new title and address: only the page record changes.
+  page.title = "Second title";
+  idx.Index(page, At(2000, 200, "192.0.2.8"));
+  ASSERT_OK_AND_ASSIGN(BacklinkPage p, engine.Backlinks(S("example.com"), {}, 0, 10));
+  ASSERT_EQ(p.rows.size(), 1u);
+  EXPECT_EQ(p.rows[0].source_title, "Second title");
+  EXPECT_EQ(p.rows[0].ip, "192.0.2.8");
+  EXPECT_EQ(p.rows[0].last_seen, 2000);
+  // An unrelated write (another page) also moves the snapshot on.
+  idx.Index(MakePage("https://other.example.net/", {L("https://elsewhere.org/")}), At(3000));
+  page.title = "Third title";
+  idx.Index(page, At(4000, 200, "192.0.2.9"));
+  ASSERT_OK_AND_ASSIGN(p, engine.Backlinks(S("example.com"), {}, 0, 10));
+  EXPECT_EQ(p.rows[0].source_title, "Third title");
+}
+
+TEST(PageCacheTest, EntriesServeOnlyTheirOwnSequence) {
+  PageCache cache(3);
+  auto page = [](std::string title) {
+    storage::PageValue v;
+    v.title = std::move(title);
+    return std::make_shared<const storage::PageValue>(std::move(v));
+  };
+  std::vector<std::string_view> ab = {"a", "b"};
+  cache.Insert(7, ab, {page("A7"), nullptr});  // b has no record: cached as such
+  std::vector<PageCache::Page> out;
+  std::vector<bool> found;
+  cache.Lookup(7, {"a", "b", "c"}, out, found);
+  EXPECT_EQ(found, (std::vector<bool>{true, true, false}));
+  ASSERT_NE(out[0], nullptr);
+  EXPECT_EQ(out[0]->title, "A7");
+  EXPECT_EQ(out[1], nullptr);
+  cache.Lookup(8, {"a"}, out, found);  // a newer view: nothing cached for it
+  EXPECT_FALSE(found[0]);
+  cache.Lookup(6, {"a"}, out, found);  // an older one neither
+  EXPECT_FALSE(found[0]);
+  cache.Insert(6, {"a"}, {page("A6")});  // older than the cache: ignored
+  cache.Lookup(7, {"a"}, out, found);
+  ASSERT_TRUE(found[0]);
+  EXPECT_EQ(out[0]->title, "A7");
+  cache.Insert(9, {"c"}, {page("C9")});  // newer: replaces everything
+  cache.Lookup(9, {"a", "c"}, out, found);
+  EXPECT_EQ(found, (std::vector<bool>{false, true}));
+  cache.Lookup(7, {"a"}, out, found);
+  EXPECT_FALSE(found[0]);
+  // Capacity 3: a fourth entry starts the cache over instead of growing it.
+  cache.Insert(9, {"d", "e"}, {page("D"), page("E")});
+  cache.Insert(9, {"f"}, {page("F")});
+  cache.Lookup(9, {"c", "d", "e", "f"}, out, found);
+  EXPECT_EQ(found, (std::vector<bool>{false, false, false, true}));
 }
 
 }  // namespace

@@ -39,6 +39,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -272,11 +273,14 @@ struct ReferringDomainPage {
 // The engine
 // ---------------------------------------------------------------------------
 
+class PageCache;
+
 class QueryEngine {
  public:
   // Borrows `db`, which must outlive the engine (it may be read-only), and
   // `geo` (nullptr: rows get no ccode/country/city), which must too.
-  explicit QueryEngine(const storage::Db& db, const GeoDb* geo = nullptr) : db_(db), geo_(geo) {}
+  explicit QueryEngine(const storage::Db& db, const GeoDb* geo = nullptr);
+  ~QueryEngine();
 
   // Rows [offset, offset + limit) of `scope` under `filter`, with the exact
   // total. limit 0 returns only the total. Unfiltered (state only): the total
@@ -358,6 +362,9 @@ class QueryEngine {
   // Set once a request has seen the strength order (it is never removed),
   // so later requests skip looking for it.
   mutable std::atomic<bool> strength_order_seen_{false};
+  // Source-page records read by earlier requests, reused while nothing is
+  // written (rows.h).
+  std::unique_ptr<PageCache> page_cache_;
 };
 
 }  // namespace inlinks::query

@@ -113,6 +113,9 @@ class Batch {
 class Snapshot {
  public:
   virtual ~Snapshot() = default;
+  // Identifies the view: two snapshots with the same sequence number read
+  // exactly the same data (a later write gives later snapshots a higher one).
+  virtual uint64_t sequence() const = 0;
 };
 
 // Iterates one column family in key order within [range.begin, range.end).
