@@ -355,9 +355,13 @@ std::string_view LinkStateName(LinkState state) {
   return "live";
 }
 
-// Up to 32,768 page records (~10 MB) stay cached between requests.
+// Up to 32,768 page records (~10 MB) and the bucket maps of 100,000
+// pagination buckets (~10 MB) stay cached between requests.
 QueryEngine::QueryEngine(const storage::Db& db, const GeoDb* geo)
-    : db_(db), geo_(geo), page_cache_(std::make_unique<PageCache>(32768)) {}
+    : db_(db),
+      geo_(geo),
+      page_cache_(std::make_unique<PageCache>(32768)),
+      walk_cache_(std::make_unique<storage::ScopeWalkCache>(100000)) {}
 QueryEngine::~QueryEngine() = default;
 
 absl::StatusOr<BacklinkPage> QueryEngine::Backlinks(const Scope& scope,
@@ -383,12 +387,14 @@ absl::StatusOr<BacklinkPage> QueryEngine::Backlinks(const Scope& scope,
     if (by_strength) {
       ASSIGN_OR_RETURN(std::unique_ptr<storage::Iterator> it,
                        storage::SeekToRow(db_, StrengthRange(scope), offset, reader.snapshot(),
-                                          nullptr, storage::kStrengthOrderBuckets));
+                                          nullptr, storage::kStrengthOrderBuckets,
+                                          walk_cache_.get()));
       RETURN_IF_ERROR(reader.Collect(*it, Family::kStrength, limit, page.rows, &strength_key));
       more = it->Valid();
     } else {
       ASSIGN_OR_RETURN(std::unique_ptr<storage::Iterator> it,
-                       storage::SeekToRow(db_, scope.range, offset, reader.snapshot()));
+                       storage::SeekToRow(db_, scope.range, offset, reader.snapshot(), nullptr,
+                                          storage::kLinkBuckets, walk_cache_.get()));
       RETURN_IF_ERROR(reader.Collect(*it, Family::kLinks, limit, page.rows));
       more = it->Valid();
     }

@@ -1,6 +1,8 @@
 #include "inlinks/storage/buckets.h"
 
 #include <algorithm>
+#include <iterator>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "inlinks/core/coding.h"
@@ -168,10 +170,83 @@ uint64_t BucketDirectory::total() const {
 
 namespace {
 
+// The bucket map of `scope` (one walk of its directory entries); nullopt
+// when the database has no directory yet.
+absl::StatusOr<std::optional<ScopeWalkCache::ScopeMap>> WalkScope(const Db& db,
+                                                                  const core::KeyRange& scope,
+                                                                  const Snapshot* snapshot,
+                                                                  BucketFamilies families) {
+  auto buckets = db.NewIterator(families.buckets, {"", ""}, snapshot);
+  buckets->SeekForPrev(scope.begin);
+  RETURN_IF_ERROR(buckets->status());
+  if (!buckets->Valid()) return std::nullopt;
+  buckets->Next();
+  ScopeWalkCache::ScopeMap map;
+  // The part of the bucket holding the scope's start: counted by scanning.
+  auto links = db.NewIterator(families.data, scope, snapshot);
+  const bool bounded = buckets->Valid();
+  const std::string next_start = bounded ? std::string(buckets->key()) : std::string();
+  for (links->SeekToFirst(); links->Valid() && (!bounded || links->key() < next_start);
+       links->Next()) {
+    ++map.first_rows;
+  }
+  RETURN_IF_ERROR(links->status());
+  uint64_t pos = map.first_rows;
+  for (; buckets->Valid(); buckets->Next()) {
+    std::string_view start = buckets->key();
+    if (!scope.end.empty() && start >= scope.end) break;
+    ASSIGN_OR_RETURN(int64_t count, DecodeCount(buckets->value()));
+    map.buckets.emplace_back(std::string(start), pos);
+    pos += static_cast<uint64_t>(count);
+  }
+  RETURN_IF_ERROR(buckets->status());
+  return map;
+}
+
+// Row n of the scope through its bucket map.
+absl::StatusOr<std::unique_ptr<Iterator>> SeekWithMap(const Db& db, const core::KeyRange& scope,
+                                                      uint64_t n, const Snapshot* snapshot,
+                                                      uint64_t* rows_scanned, Family data,
+                                                      const ScopeWalkCache::ScopeMap& map) {
+  auto links = db.NewIterator(data, scope, snapshot);
+  uint64_t pos = 0;
+  auto after = std::upper_bound(map.buckets.begin(), map.buckets.end(), n,
+                                [](uint64_t v, const auto& b) { return v < b.second; });
+  if (n < map.first_rows || after == map.buckets.begin()) {
+    links->SeekToFirst();
+  } else {
+    const auto& bucket = *std::prev(after);
+    links->Seek(bucket.first);
+    pos = bucket.second;
+  }
+  uint64_t scanned = 0;
+  for (; pos < n && links->Valid(); ++pos, ++scanned) links->Next();
+  if (rows_scanned) *rows_scanned = scanned;
+  RETURN_IF_ERROR(links->status());
+  return links;
+}
+
 absl::StatusOr<std::unique_ptr<Iterator>> SeekToRowAt(const Db& db, const core::KeyRange& scope,
                                                       uint64_t n, const Snapshot* snapshot,
                                                       uint64_t* rows_scanned,
-                                                      BucketFamilies families) {
+                                                      BucketFamilies families,
+                                                      ScopeWalkCache* cache) {
+  if (cache != nullptr && n > 0) {
+    const uint64_t sequence = snapshot->sequence();
+    ScopeWalkCache::Found found = cache->Find(sequence, families.data, scope);
+    std::shared_ptr<const ScopeWalkCache::ScopeMap> map = std::move(found.map);
+    if (map == nullptr && found.build) {
+      ASSIGN_OR_RETURN(std::optional<ScopeWalkCache::ScopeMap> walked,
+                       WalkScope(db, scope, snapshot, families));
+      if (walked) {
+        map = std::make_shared<const ScopeWalkCache::ScopeMap>(*std::move(walked));
+        cache->Insert(sequence, families.data, scope, map);
+      }
+    }
+    if (map != nullptr) {
+      return SeekWithMap(db, scope, n, snapshot, rows_scanned, families.data, *map);
+    }
+  }
   uint64_t scanned = 0;
   auto links = db.NewIterator(families.data, scope, snapshot);
   if (n == 0) {
@@ -248,15 +323,56 @@ absl::StatusOr<std::unique_ptr<Iterator>> SeekToRowAt(const Db& db, const core::
 
 }  // namespace
 
+std::string ScopeWalkCache::Key(Family family, const core::KeyRange& scope) {
+  std::string key(1, static_cast<char>(family));
+  core::PutVarint64(key, scope.begin.size());
+  key += scope.begin;
+  key += scope.end;
+  return key;
+}
+
+ScopeWalkCache::Found ScopeWalkCache::Find(uint64_t sequence, Family family,
+                                           const core::KeyRange& scope) {
+  const std::string key = Key(family, scope);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (sequence < sequence_) return {};  // an older view than the cached one
+  if (sequence > sequence_) {
+    maps_.clear();
+    buckets_ = 0;
+    sequence_ = sequence;
+    return {};
+  }
+  auto it = maps_.find(key);
+  return {it == maps_.end() ? nullptr : it->second, true};
+}
+
+void ScopeWalkCache::Insert(uint64_t sequence, Family family, const core::KeyRange& scope,
+                            std::shared_ptr<const ScopeMap> map) {
+  const size_t size = map->buckets.size() + 1;
+  if (size > max_buckets_) return;
+  std::string key = Key(family, scope);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (sequence != sequence_) return;
+  if (buckets_ + size > max_buckets_) {
+    maps_.clear();
+    buckets_ = 0;
+  }
+  auto [it, inserted] = maps_.try_emplace(std::move(key), std::move(map));
+  if (inserted) buckets_ += size;
+}
+
 absl::StatusOr<std::unique_ptr<Iterator>> SeekToRow(const Db& db, const core::KeyRange& scope,
                                                     uint64_t n, const Snapshot* snapshot,
                                                     uint64_t* rows_scanned,
-                                                    BucketFamilies families) {
-  if (snapshot != nullptr) return SeekToRowAt(db, scope, n, snapshot, rows_scanned, families);
+                                                    BucketFamilies families,
+                                                    ScopeWalkCache* cache) {
+  if (snapshot != nullptr) {
+    return SeekToRowAt(db, scope, n, snapshot, rows_scanned, families, cache);
+  }
   // Buckets and rows must be read at one point in time.
   std::unique_ptr<Snapshot> own = db.GetSnapshot();
   ASSIGN_OR_RETURN(std::unique_ptr<Iterator> it,
-                   SeekToRowAt(db, scope, n, own.get(), rows_scanned, families));
+                   SeekToRowAt(db, scope, n, own.get(), rows_scanned, families, cache));
   return std::unique_ptr<Iterator>(new SnapshotIterator(std::move(own), std::move(it)));
 }
 

@@ -245,7 +245,10 @@ class BucketsTest : public ::testing::TestWithParam<uint64_t> {
   }
 
   // SeekToRow(scope, n) against the brute-force rows, for several n.
-  void CheckSeekToRow(const Snapshot* snapshot = nullptr, const KeySet* model = nullptr) {
+  // With `cache`, through the scope maps of a ScopeWalkCache (filled by the
+  // first call at a snapshot sequence, read by the next ones).
+  void CheckSeekToRow(const Snapshot* snapshot = nullptr, const KeySet* model = nullptr,
+                      ScopeWalkCache* cache = nullptr) {
     const KeySet& keys = model != nullptr ? *model : keys_;
     const uint64_t bound = 4 * target() + target();
     for (const core::KeyRange& scope : Scopes()) {
@@ -263,7 +266,7 @@ class BucketsTest : public ::testing::TestWithParam<uint64_t> {
                                           << ") n=" << n << " of " << count);
         uint64_t scanned = ~uint64_t{0};
         ASSERT_OK_AND_ASSIGN(std::unique_ptr<Iterator> it,
-                             SeekToRow(*db_, scope, n, snapshot, &scanned));
+                             SeekToRow(*db_, scope, n, snapshot, &scanned, kLinkBuckets, cache));
         ASSERT_OK(it->status());
         if (n >= count) {
           EXPECT_FALSE(it->Valid());
@@ -294,6 +297,9 @@ class BucketsTest : public ::testing::TestWithParam<uint64_t> {
     ASSERT_NO_FATAL_FAILURE(CheckSeekToRow());
     auto snapshot = db_->GetSnapshot();
     ASSERT_NO_FATAL_FAILURE(CheckSeekToRow(snapshot.get()));
+    ASSERT_NO_FATAL_FAILURE(CheckSeekToRow(snapshot.get(), nullptr, &cache_));  // fills
+    ASSERT_NO_FATAL_FAILURE(CheckSeekToRow(snapshot.get(), nullptr, &cache_));  // reads
+    ASSERT_NO_FATAL_FAILURE(CheckSeekToRow(nullptr, nullptr, &cache_));
     ASSERT_NO_FATAL_FAILURE(CheckReload());
     ASSERT_NO_FATAL_FAILURE(CheckDirectory());
   }
@@ -303,6 +309,7 @@ class BucketsTest : public ::testing::TestWithParam<uint64_t> {
   std::unique_ptr<BucketDirectory> dir_;
   KeySet keys_;
   KeyGenerator gen_{1234};
+  ScopeWalkCache cache_{1000000};
 };
 
 TEST_P(BucketsTest, FreshDatabaseHasOneEmptyBucket) {
@@ -355,6 +362,56 @@ TEST_P(BucketsTest, SeekToRowReadsItsSnapshot) {
   EXPECT_GT(dir_->bucket_count(), old_buckets);
   ASSERT_NO_FATAL_FAILURE(CheckSeekToRow(snapshot.get(), &old_keys));
   ASSERT_NO_FATAL_FAILURE(CheckSeekToRow());
+  // The scope maps of one snapshot never serve another.
+  ASSERT_NO_FATAL_FAILURE(CheckSeekToRow(snapshot.get(), &old_keys, &cache_));
+  ASSERT_NO_FATAL_FAILURE(CheckSeekToRow(nullptr, nullptr, &cache_));
+  ASSERT_NO_FATAL_FAILURE(CheckSeekToRow(snapshot.get(), &old_keys, &cache_));
+  ASSERT_NO_FATAL_FAILURE(Phase(20, 50));
+  ASSERT_NO_FATAL_FAILURE(CheckSeekToRow(nullptr, nullptr, &cache_));
+}
+
+TEST(ScopeWalkCacheTest, MapsServeOnlyTheirSequenceAndStayBounded) {
+  ScopeWalkCache cache(5);
+  auto map = [](size_t buckets) {
+    auto m = std::make_shared<ScopeWalkCache::ScopeMap>();
+    for (size_t i = 0; i < buckets; ++i) m->buckets.emplace_back(std::string(1, 'a' + i), i * 10);
+    return std::shared_ptr<const ScopeWalkCache::ScopeMap>(std::move(m));
+  };
+  const core::KeyRange a{"a", "b"}, b{"b", "c"};
+  // The first reader at a sequence is told not to build (the database may be
+  // being written); the next one at the same sequence is.
+  ScopeWalkCache::Found f = cache.Find(3, Family::kStrength, a);
+  EXPECT_EQ(f.map, nullptr);
+  EXPECT_FALSE(f.build);
+  f = cache.Find(3, Family::kStrength, a);
+  EXPECT_EQ(f.map, nullptr);
+  EXPECT_TRUE(f.build);
+  cache.Insert(3, Family::kStrength, a, map(2));  // 3 of 5 (a map counts one more)
+  EXPECT_NE(cache.Find(3, Family::kStrength, a).map, nullptr);
+  EXPECT_EQ(cache.Find(3, Family::kLinks, a).map, nullptr) << "another family";
+  EXPECT_EQ(cache.Find(3, Family::kStrength, b).map, nullptr);
+  EXPECT_FALSE(cache.Find(2, Family::kStrength, a).build) << "an older sequence";
+  EXPECT_EQ(cache.Find(2, Family::kStrength, a).map, nullptr);
+  cache.Insert(2, Family::kStrength, b, map(1));  // older than the cache: ignored
+  EXPECT_EQ(cache.Find(3, Family::kStrength, b).map, nullptr);
+  cache.Insert(3, Family::kStrength, b, map(1));  // 5 of 5
+  EXPECT_NE(cache.Find(3, Family::kStrength, a).map, nullptr);
+  EXPECT_NE(cache.Find(3, Family::kStrength, b).map, nullptr);
+  cache.Insert(3, Family::kLinks, a, map(0));  // over the bound: starts over
+  EXPECT_EQ(cache.Find(3, Family::kStrength, a).map, nullptr);
+  EXPECT_NE(cache.Find(3, Family::kLinks, a).map, nullptr);
+  cache.Insert(3, Family::kLinks, b, map(5));  // larger than the whole cache: not kept
+  EXPECT_EQ(cache.Find(3, Family::kLinks, b).map, nullptr);
+  EXPECT_NE(cache.Find(3, Family::kLinks, a).map, nullptr);
+  // A newer sequence drops every map, and its first reader does not build.
+  f = cache.Find(9, Family::kLinks, a);
+  EXPECT_EQ(f.map, nullptr);
+  EXPECT_FALSE(f.build);
+  cache.Insert(3, Family::kLinks, a, map(1));  // built at the old sequence: ignored
+  EXPECT_EQ(cache.Find(9, Family::kLinks, a).map, nullptr);
+  cache.Insert(9, Family::kLinks, a, map(1));
+  EXPECT_NE(cache.Find(9, Family::kLinks, a).map, nullptr);
+  EXPECT_EQ(cache.Find(3, Family::kLinks, a).map, nullptr);
 }
 
 // After a failed write the in-memory counts are ahead of the disk; Reload()

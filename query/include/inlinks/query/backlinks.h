@@ -53,6 +53,10 @@
 #include "inlinks/storage/db.h"
 #include "inlinks/storage/records.h"
 
+namespace inlinks::storage {
+class ScopeWalkCache;
+}  // namespace inlinks::storage
+
 namespace inlinks::query {
 
 // History calls (history.h has their types and contracts).
@@ -365,6 +369,9 @@ class QueryEngine {
   // Source-page records read by earlier requests, reused while nothing is
   // written (rows.h).
   std::unique_ptr<PageCache> page_cache_;
+  // Bucket maps of scopes paged deep by earlier requests, reused the same
+  // way (storage/buckets.h).
+  std::unique_ptr<storage::ScopeWalkCache> walk_cache_;
 };
 
 }  // namespace inlinks::query

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <vector>
 #include <string>
 #include <string_view>
@@ -91,13 +92,52 @@ class BucketDirectory {
   std::vector<Buckets::iterator> dirty_;
 };
 
+// Where each bucket of a scope starts, in rows from the scope's start, as
+// one walk of the directory found it at one snapshot sequence number; kept
+// for later readers of the same scope at the same sequence (nothing written
+// in between), which then find row N by a binary search instead of walking
+// the directory again. A map is built (a walk of the whole scope) only by a
+// reader that finds the sequence unchanged since an earlier reader: in a
+// database being written, readers walk only as far as their row, as without
+// a cache. The first reader at a newer sequence drops the older maps.
+// Thread safety: thread-safe.
+class ScopeWalkCache {
+ public:
+  struct ScopeMap {
+    uint64_t first_rows = 0;  // rows of the scope before the first bucket below
+    std::vector<std::pair<std::string, uint64_t>> buckets;  // start key, rows before it
+  };
+  // Holds the maps of at most `max_buckets` buckets in all.
+  explicit ScopeWalkCache(size_t max_buckets) : max_buckets_(max_buckets) {}
+
+  struct Found {
+    std::shared_ptr<const ScopeMap> map;  // nullptr: not cached
+    bool build = false;  // worth building: the sequence was seen before
+  };
+  Found Find(uint64_t sequence, Family family, const core::KeyRange& scope);
+  // Keeps `map`, built at `sequence` (ignored unless it is the latest seen).
+  void Insert(uint64_t sequence, Family family, const core::KeyRange& scope,
+              std::shared_ptr<const ScopeMap> map);
+
+ private:
+  static std::string Key(Family family, const core::KeyRange& scope);
+  const size_t max_buckets_;
+  mutable std::mutex mu_;
+  uint64_t sequence_ = 0;  // the latest seen, of every map; guarded by mu_
+  size_t buckets_ = 0;     // in all maps; guarded by mu_
+  std::map<std::string, std::shared_ptr<const ScopeMap>, std::less<>> maps_;  // guarded by mu_
+};
+
 // An iterator over the data family bounded to `scope`, positioned at row `n`
 // (0-based, in key order) of the scope, or not Valid() when the scope has n
 // rows or fewer. `rows_scanned`, when given, receives how many records were
 // stepped over to get there (what the directory saves is N minus that).
+// With a `cache` (and a snapshot), the scope's directory is walked once per
+// snapshot sequence and later calls seek through the map.
 absl::StatusOr<std::unique_ptr<Iterator>> SeekToRow(const Db& db, const core::KeyRange& scope,
                                                     uint64_t n, const Snapshot* snapshot,
                                                     uint64_t* rows_scanned = nullptr,
-                                                    BucketFamilies families = kLinkBuckets);
+                                                    BucketFamilies families = kLinkBuckets,
+                                                    ScopeWalkCache* cache = nullptr);
 
 }  // namespace inlinks::storage
