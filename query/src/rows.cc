@@ -57,6 +57,7 @@ void PageCache::Lookup(uint64_t sequence, const std::vector<std::string_view>& u
                        std::vector<Page>& out, std::vector<bool>& found) const {
   out.assign(urls.size(), nullptr);
   found.assign(urls.size(), false);
+  if (sequence == 0) return;  // unknown (storage::Snapshot::version)
   std::lock_guard<std::mutex> lock(mu_);
   if (sequence != sequence_ || pages_.empty()) return;
   for (size_t i = 0; i < urls.size(); ++i) {
@@ -69,6 +70,7 @@ void PageCache::Lookup(uint64_t sequence, const std::vector<std::string_view>& u
 
 void PageCache::Insert(uint64_t sequence, const std::vector<std::string_view>& urls,
                        const std::vector<Page>& pages) {
+  if (sequence == 0) return;
   std::lock_guard<std::mutex> lock(mu_);
   if (sequence < sequence_) return;  // an older view than the cached one
   if (sequence > sequence_ || pages_.size() + urls.size() > capacity_) {
@@ -92,7 +94,7 @@ absl::Status RowBuilder::AddPages(std::vector<BacklinkRow>& rows, size_t first) 
     std::vector<PageCache::Page> cached;
     std::vector<bool> found;
     if (cache_ != nullptr) {
-      cache_->Lookup(snapshot_->sequence(), missing, cached, found);
+      cache_->Lookup(snapshot_->version(Family::kPages), missing, cached, found);
     } else {
       found.assign(missing.size(), false);
       cached.assign(missing.size(), nullptr);
@@ -116,7 +118,7 @@ absl::Status RowBuilder::AddPages(std::vector<BacklinkRow>& rows, size_t first) 
         }
         pages_.emplace(std::string(to_read[i]), read[i]);
       }
-      if (cache_ != nullptr) cache_->Insert(snapshot_->sequence(), to_read, read);
+      if (cache_ != nullptr) cache_->Insert(snapshot_->version(Family::kPages), to_read, read);
     }
   }
   for (size_t i = first; i < rows.size(); ++i) {

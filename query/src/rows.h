@@ -26,20 +26,23 @@
 namespace inlinks::query {
 
 // Decoded page records shared by the requests of one QueryEngine. Every
-// entry was read at one snapshot sequence number, and a request uses them
-// only when its own snapshot has that same sequence (nothing was written in
-// between), so a cached record is exactly what the request's snapshot
-// holds. The first insert at a newer sequence drops the older entries: in a
-// database being written the cache keeps missing and refilling, while a
-// served, quiet database reads each page record once.
+// entry was read at one version of the pages family
+// (storage::Snapshot::version), and a request uses them only when its own
+// snapshot has that same version (no page record was written in between),
+// so a cached record is exactly what the request's snapshot holds. The
+// first insert at a newer version drops the older entries: while pages are
+// being indexed the cache keeps missing and refilling, while a served
+// database that is not being crawled reads each page record once. Version
+// 0 (unknown) is never cached.
 // Thread safety: thread-safe.
 class PageCache {
  public:
   using Page = std::shared_ptr<const storage::PageValue>;  // nullptr: no record
   explicit PageCache(size_t capacity) : capacity_(capacity) {}
 
-  // The cached records of `urls[i]` as of `sequence` into `out[i]` (out is
-  // resized); found[i] tells which were cached.
+  // The cached records of `urls[i]` as of `sequence` (a pages-family
+  // version) into `out[i]` (out is resized); found[i] tells which were
+  // cached.
   void Lookup(uint64_t sequence, const std::vector<std::string_view>& urls,
               std::vector<Page>& out, std::vector<bool>& found) const;
   // Remembers `pages[i]` as the record of `urls[i]` at `sequence`.

@@ -231,8 +231,13 @@ absl::StatusOr<std::unique_ptr<Iterator>> SeekToRowAt(const Db& db, const core::
                                                       uint64_t* rows_scanned,
                                                       BucketFamilies families,
                                                       ScopeWalkCache* cache) {
-  if (cache != nullptr && n > 0) {
-    const uint64_t sequence = snapshot->sequence();
+  // The version of the scope's records and of their directory (splits
+  // write only the directory): both only grow, so equal sums mean neither
+  // changed.
+  const uint64_t data_version = snapshot->version(families.data);
+  const uint64_t bucket_version = snapshot->version(families.buckets);
+  if (cache != nullptr && n > 0 && data_version != 0 && bucket_version != 0) {
+    const uint64_t sequence = data_version + bucket_version;
     ScopeWalkCache::Found found = cache->Find(sequence, families.data, scope);
     std::shared_ptr<const ScopeWalkCache::ScopeMap> map = std::move(found.map);
     if (map == nullptr && found.build) {

@@ -121,16 +121,21 @@ class CounterAddOperator : public rocksdb::AssociativeMergeOperator {
 
 // One RocksDB snapshot, released when its last user is done with it.
 struct SharedSnapshot {
-  SharedSnapshot(rocksdb::DB* db, const rocksdb::Snapshot* s) : db(db), snap(s) {}
+  SharedSnapshot(rocksdb::DB* db, const rocksdb::Snapshot* s,
+                 const std::array<uint64_t, kFamilyCount>& versions)
+      : db(db), snap(s), versions(versions) {}
   ~SharedSnapshot() { db->ReleaseSnapshot(snap); }
   rocksdb::DB* db;
   const rocksdb::Snapshot* snap;
+  const std::array<uint64_t, kFamilyCount> versions;  // Snapshot::version
 };
 
 struct RocksSnapshot : Snapshot {
   explicit RocksSnapshot(std::shared_ptr<const SharedSnapshot> s)
       : shared(std::move(s)), snap(shared->snap) {}
-  uint64_t sequence() const override { return snap->GetSequenceNumber(); }
+  uint64_t version(Family family) const override {
+    return shared->versions[static_cast<int>(family)];
+  }
   std::shared_ptr<const SharedSnapshot> shared;
   const rocksdb::Snapshot* snap;
 };
@@ -204,6 +209,7 @@ std::optional<int64_t> DecodeCounter(std::string_view value) {
 struct Batch::Rep {
   rocksdb::WriteBatch wb;
   const std::vector<rocksdb::ColumnFamilyHandle*>* cfs;
+  uint32_t families = 0;  // bit i: the batch writes Family i
 };
 
 class DbImpl : public Db {
@@ -222,7 +228,16 @@ class DbImpl : public Db {
     }
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync_writes;
+    // Snapshot::version: odd while a write to the family is in flight.
+    const uint32_t families = batch.rep_->families;
+    auto bump = [&] {
+      for (int f = 0; f < kFamilyCount; ++f) {
+        if (families & (1u << f)) versions_[f].fetch_add(1);
+      }
+    };
+    bump();
     absl::Status written = FromRocks(db_->Write(wo, &batch.rep_->wb), "write");
+    bump();
     if (snapshot_cached_.load(std::memory_order_relaxed)) {
       // The cached snapshot no longer shows the latest state: stop handing
       // it out (its readers keep it until they are done).
@@ -310,7 +325,16 @@ class DbImpl : public Db {
     std::lock_guard<std::mutex> lock(snapshot_mu_);
     if (cached_snapshot_ == nullptr ||
         cached_snapshot_->snap->GetSequenceNumber() != db_->GetLatestSequenceNumber()) {
-      cached_snapshot_ = std::make_shared<const SharedSnapshot>(db_.get(), db_->GetSnapshot());
+      // Versions read on both sides of taking the snapshot: equal and even
+      // means no write to that family was in flight meanwhile.
+      std::array<uint64_t, kFamilyCount> before, after;
+      for (int f = 0; f < kFamilyCount; ++f) before[f] = versions_[f].load();
+      const rocksdb::Snapshot* snap = db_->GetSnapshot();
+      for (int f = 0; f < kFamilyCount; ++f) {
+        after[f] = versions_[f].load();
+        after[f] = after[f] != before[f] || after[f] % 2 != 0 ? 0 : after[f] + 2;
+      }
+      cached_snapshot_ = std::make_shared<const SharedSnapshot>(db_.get(), snap, after);
       snapshot_cached_ = true;
     }
     return std::make_unique<RocksSnapshot>(cached_snapshot_);
@@ -365,6 +389,9 @@ class DbImpl : public Db {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   // The snapshot GetSnapshot() shares until the next write.
   mutable std::mutex snapshot_mu_;
+  // Per family: twice the writes to it started, minus one while one is in
+  // flight. Snapshot::version is this plus 2, so that 0 can mean unknown.
+  std::array<std::atomic<uint64_t>, kFamilyCount> versions_{};
   mutable std::shared_ptr<const SharedSnapshot> cached_snapshot_;
   mutable std::atomic<bool> snapshot_cached_{false};
 };
@@ -582,11 +609,13 @@ Batch::Batch(Batch&&) noexcept = default;
 Batch& Batch::operator=(Batch&&) noexcept = default;
 
 void Batch::Put(Family family, std::string_view key, std::string_view value) {
+  rep_->families |= 1u << static_cast<int>(family);
   rep_->wb.Put((*rep_->cfs)[static_cast<int>(family)], rocksdb::Slice(key.data(), key.size()),
                rocksdb::Slice(value.data(), value.size()));
 }
 
 void Batch::Delete(Family family, std::string_view key) {
+  rep_->families |= 1u << static_cast<int>(family);
   rep_->wb.Delete((*rep_->cfs)[static_cast<int>(family)], rocksdb::Slice(key.data(), key.size()));
 }
 
@@ -597,6 +626,7 @@ void Batch::AddCounter(std::string_view key, int64_t delta) {
 void Batch::AddCounters(std::string_view key, std::initializer_list<int64_t> deltas) {
   std::string v;
   EncodeCounters(std::span<const int64_t>(deltas.begin(), deltas.size()), &v);
+  rep_->families |= 1u << static_cast<int>(Family::kCounters);
   rep_->wb.Merge((*rep_->cfs)[static_cast<int>(Family::kCounters)],
                  rocksdb::Slice(key.data(), key.size()), v);
 }

@@ -354,6 +354,42 @@ TEST_F(DbTest, SnapshotsBetweenWritesShareAViewAndLaterOnesSeeNewWrites) {
   EXPECT_EQ(db->Get(Family::kLinks, "k", third.get()).value(), "2");
 }
 
+// Snapshot::version: per family, unchanged by writes to other families,
+// larger after a write to it, never 0 without a write in flight.
+TEST_F(DbTest, SnapshotVersionsMoveOnlyWithTheirFamily) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
+  auto s1 = db->GetSnapshot();
+  auto s2 = db->GetSnapshot();
+  for (Family f : {Family::kPages, Family::kMeta, Family::kCounters, Family::kStrength}) {
+    EXPECT_NE(s1->version(f), 0u);
+    EXPECT_EQ(s1->version(f), s2->version(f));
+  }
+  {
+    Batch b(*db);
+    b.Put(Family::kMeta, "k", "v");
+    ASSERT_OK(db->Write(b));
+  }
+  auto s3 = db->GetSnapshot();
+  EXPECT_GT(s3->version(Family::kMeta), s1->version(Family::kMeta));
+  EXPECT_EQ(s3->version(Family::kPages), s1->version(Family::kPages));
+  EXPECT_EQ(s3->version(Family::kCounters), s1->version(Family::kCounters));
+  {
+    Batch b(*db);
+    b.Put(Family::kPages, "p", "v");
+    b.AddCounter("c", 1);
+    b.Delete(Family::kStrength, "s");
+    ASSERT_OK(db->Write(b));
+  }
+  auto s4 = db->GetSnapshot();
+  EXPECT_GT(s4->version(Family::kPages), s3->version(Family::kPages));
+  EXPECT_GT(s4->version(Family::kCounters), s3->version(Family::kCounters));
+  EXPECT_GT(s4->version(Family::kStrength), s3->version(Family::kStrength));
+  EXPECT_EQ(s4->version(Family::kMeta), s3->version(Family::kMeta));
+  EXPECT_EQ(s4->version(Family::kLinks), s1->version(Family::kLinks));
+  // Older snapshots keep the versions they were taken at.
+  EXPECT_EQ(s1->version(Family::kPages), s2->version(Family::kPages));
+}
+
 TEST_F(DbTest, SnapshotIsolatesLaterWrites) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
   {

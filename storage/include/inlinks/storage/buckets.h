@@ -93,14 +93,15 @@ class BucketDirectory {
 };
 
 // Where each bucket of a scope starts, in rows from the scope's start, as
-// one walk of the directory found it at one snapshot sequence number; kept
-// for later readers of the same scope at the same sequence (nothing written
-// in between), which then find row N by a binary search instead of walking
-// the directory again. A map is built (a walk of the whole scope) only by a
-// reader that finds the sequence unchanged since an earlier reader: in a
-// database being written, readers walk only as far as their row, as without
-// a cache. The first reader at a newer sequence drops the older maps.
-// Thread safety: thread-safe.
+// one walk of the directory found it at one "sequence": the sum of the
+// snapshot's versions (Snapshot::version) of the data family and of its
+// directory family. Kept for later readers of the same scope at the same
+// sequence (neither family written in between), which then find row N by a
+// binary search instead of walking the directory again. A map is built (a
+// walk of the whole scope) only by a reader that finds the sequence
+// unchanged since an earlier reader: while links are being indexed, readers
+// walk only as far as their row, as without a cache. The first reader at a
+// newer sequence drops the older maps. Thread safety: thread-safe.
 class ScopeWalkCache {
  public:
   struct ScopeMap {
@@ -132,8 +133,8 @@ class ScopeWalkCache {
 // (0-based, in key order) of the scope, or not Valid() when the scope has n
 // rows or fewer. `rows_scanned`, when given, receives how many records were
 // stepped over to get there (what the directory saves is N minus that).
-// With a `cache` (and a snapshot), the scope's directory is walked once per
-// snapshot sequence and later calls seek through the map.
+// With a `cache`, the scope's directory is walked once per version of the
+// two families and later calls seek through the map.
 absl::StatusOr<std::unique_ptr<Iterator>> SeekToRow(const Db& db, const core::KeyRange& scope,
                                                     uint64_t n, const Snapshot* snapshot,
                                                     uint64_t* rows_scanned = nullptr,

@@ -113,9 +113,12 @@ class Batch {
 class Snapshot {
  public:
   virtual ~Snapshot() = default;
-  // Identifies the view: two snapshots with the same sequence number read
-  // exactly the same data (a later write gives later snapshots a higher one).
-  virtual uint64_t sequence() const = 0;
+  // How far writes to `family` had gone when the snapshot was taken, as
+  // counted by this Db object: two snapshots with the same non-zero version
+  // of a family read the same records of it (no write to it in between), and
+  // a later write makes it larger. 0 when unknown (a write to the family was
+  // in flight): never equal to anything for caching.
+  virtual uint64_t version(Family family) const = 0;
 };
 
 // Iterates one column family in key order within [range.begin, range.end).
