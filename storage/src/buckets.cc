@@ -343,24 +343,26 @@ ScopeWalkCache::Found ScopeWalkCache::Find(uint64_t sequence, Family family,
   if (sequence < sequence_) return {};  // an older view than the cached one
   if (sequence > sequence_) {
     maps_.clear();
+    skipped_.clear();
     buckets_ = 0;
     sequence_ = sequence;
     return {};
   }
   auto it = maps_.find(key);
-  return {it == maps_.end() ? nullptr : it->second, true};
+  if (it != maps_.end()) return {it->second, false};
+  return {nullptr, !skipped_.contains(key)};
 }
 
 void ScopeWalkCache::Insert(uint64_t sequence, Family family, const core::KeyRange& scope,
                             std::shared_ptr<const ScopeMap> map) {
   const size_t size = map->buckets.size() + 1;
-  if (size > max_buckets_) return;
   std::string key = Key(family, scope);
   std::lock_guard<std::mutex> lock(mu_);
   if (sequence != sequence_) return;
   if (buckets_ + size > max_buckets_) {
-    maps_.clear();
-    buckets_ = 0;
+    // Full: the maps already kept stay, this scope walks as without a cache.
+    skipped_.insert(std::move(key));
+    return;
   }
   auto [it, inserted] = maps_.try_emplace(std::move(key), std::move(map));
   if (inserted) buckets_ += size;

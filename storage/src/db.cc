@@ -228,16 +228,16 @@ class DbImpl : public Db {
     }
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync_writes;
-    // Snapshot::version: odd while a write to the family is in flight.
+    // Snapshot::version: writes to each family started, then completed.
     const uint32_t families = batch.rep_->families;
-    auto bump = [&] {
+    auto bump = [&](std::array<std::atomic<uint64_t>, kFamilyCount>& count) {
       for (int f = 0; f < kFamilyCount; ++f) {
-        if (families & (1u << f)) versions_[f].fetch_add(1);
+        if (families & (1u << f)) count[f].fetch_add(1);
       }
     };
-    bump();
+    bump(writes_started_);
     absl::Status written = FromRocks(db_->Write(wo, &batch.rep_->wb), "write");
-    bump();
+    bump(writes_completed_);
     if (snapshot_cached_.load(std::memory_order_relaxed)) {
       // The cached snapshot no longer shows the latest state: stop handing
       // it out (its readers keep it until they are done).
@@ -325,16 +325,16 @@ class DbImpl : public Db {
     std::lock_guard<std::mutex> lock(snapshot_mu_);
     if (cached_snapshot_ == nullptr ||
         cached_snapshot_->snap->GetSequenceNumber() != db_->GetLatestSequenceNumber()) {
-      // Versions read on both sides of taking the snapshot: equal and even
-      // means no write to that family was in flight meanwhile.
-      std::array<uint64_t, kFamilyCount> before, after;
-      for (int f = 0; f < kFamilyCount; ++f) before[f] = versions_[f].load();
+      // Writes completed before the snapshot and writes started after it:
+      // equal means none was in flight meanwhile, so the snapshot holds
+      // exactly the first `completed` writes to the family.
+      std::array<uint64_t, kFamilyCount> versions;
+      for (int f = 0; f < kFamilyCount; ++f) versions[f] = writes_completed_[f].load();
       const rocksdb::Snapshot* snap = db_->GetSnapshot();
       for (int f = 0; f < kFamilyCount; ++f) {
-        after[f] = versions_[f].load();
-        after[f] = after[f] != before[f] || after[f] % 2 != 0 ? 0 : after[f] + 2;
+        versions[f] = writes_started_[f].load() == versions[f] ? versions[f] + 1 : 0;
       }
-      cached_snapshot_ = std::make_shared<const SharedSnapshot>(db_.get(), snap, after);
+      cached_snapshot_ = std::make_shared<const SharedSnapshot>(db_.get(), snap, versions);
       snapshot_cached_ = true;
     }
     return std::make_unique<RocksSnapshot>(cached_snapshot_);
@@ -389,9 +389,11 @@ class DbImpl : public Db {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   // The snapshot GetSnapshot() shares until the next write.
   mutable std::mutex snapshot_mu_;
-  // Per family: twice the writes to it started, minus one while one is in
-  // flight. Snapshot::version is this plus 2, so that 0 can mean unknown.
-  std::array<std::atomic<uint64_t>, kFamilyCount> versions_{};
+  // Per family, the writes to it started and completed (concurrent writers
+  // may overlap). Snapshot::version is completed + 1, so that 0 can mean
+  // unknown.
+  std::array<std::atomic<uint64_t>, kFamilyCount> writes_started_{};
+  std::array<std::atomic<uint64_t>, kFamilyCount> writes_completed_{};
   mutable std::shared_ptr<const SharedSnapshot> cached_snapshot_;
   mutable std::atomic<bool> snapshot_cached_{false};
 };

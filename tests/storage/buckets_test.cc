@@ -397,18 +397,22 @@ TEST(ScopeWalkCacheTest, MapsServeOnlyTheirSequenceAndStayBounded) {
   cache.Insert(3, Family::kStrength, b, map(1));  // 5 of 5
   EXPECT_NE(cache.Find(3, Family::kStrength, a).map, nullptr);
   EXPECT_NE(cache.Find(3, Family::kStrength, b).map, nullptr);
-  cache.Insert(3, Family::kLinks, a, map(0));  // over the bound: starts over
-  EXPECT_EQ(cache.Find(3, Family::kStrength, a).map, nullptr);
-  EXPECT_NE(cache.Find(3, Family::kLinks, a).map, nullptr);
+  EXPECT_TRUE(cache.Find(3, Family::kLinks, a).build);
+  cache.Insert(3, Family::kLinks, a, map(0));  // over the bound: not kept...
+  EXPECT_NE(cache.Find(3, Family::kStrength, a).map, nullptr) << "the kept maps stay";
+  f = cache.Find(3, Family::kLinks, a);
+  EXPECT_EQ(f.map, nullptr);
+  EXPECT_FALSE(f.build) << "...and not built again at this sequence";
   cache.Insert(3, Family::kLinks, b, map(5));  // larger than the whole cache: not kept
   EXPECT_EQ(cache.Find(3, Family::kLinks, b).map, nullptr);
-  EXPECT_NE(cache.Find(3, Family::kLinks, a).map, nullptr);
+  EXPECT_FALSE(cache.Find(3, Family::kLinks, b).build);
   // A newer sequence drops every map, and its first reader does not build.
   f = cache.Find(9, Family::kLinks, a);
   EXPECT_EQ(f.map, nullptr);
   EXPECT_FALSE(f.build);
   cache.Insert(3, Family::kLinks, a, map(1));  // built at the old sequence: ignored
   EXPECT_EQ(cache.Find(9, Family::kLinks, a).map, nullptr);
+  EXPECT_TRUE(cache.Find(9, Family::kLinks, a).build) << "skipped only at sequence 3";
   cache.Insert(9, Family::kLinks, a, map(1));
   EXPECT_NE(cache.Find(9, Family::kLinks, a).map, nullptr);
   EXPECT_EQ(cache.Find(3, Family::kLinks, a).map, nullptr);

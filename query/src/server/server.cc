@@ -1,9 +1,11 @@
 // File: query/src/server/server.cc
 //
-// Owns: the Beast side of inlinks::query::Server: the acceptor, one
-// io_context per thread with connections dealt round-robin (a connection
-// lives on one thread: no strand, no cross-thread wakeup per request), one
-// coroutine per connection, strict header reading
+// Owns: the Beast side of inlinks::query::Server: the acceptor (on a thread
+// of its own, so a slow query never delays accepting), one io_context per
+// serving thread with connections dealt round-robin (a connection lives on
+// one thread: no strand, no cross-thread wakeup per request; a slow query
+// delays the other connections of its thread only), one coroutine per
+// connection, strict header reading
 // (header_scan.h) before Beast parses, the smuggling checks Beast leaves to
 // us, timeouts, the connection cap, graceful Stop, and the access log.
 //
@@ -110,7 +112,8 @@ struct Server::Impl {
 
   // Declared last so they are destroyed first: coroutine frames they still
   // hold (after a forced stop) unregister through the members above.
-  // iocs[0] also runs the acceptor. Each runs on one thread of `threads`.
+  // iocs[0] runs the acceptor only; the others serve connections. Each runs
+  // on one thread of `threads`.
   std::vector<std::unique_ptr<net::io_context>> iocs;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   std::optional<tcp::acceptor> acceptor;
@@ -398,7 +401,7 @@ net::awaitable<void> RunSession(Impl* impl, std::shared_ptr<Session> session) {
 
 net::awaitable<void> AcceptLoop(Impl* impl) {
   for (;;) {
-    net::io_context& home = *impl->iocs[impl->next_ioc++ % impl->iocs.size()];
+    net::io_context& home = *impl->iocs[1 + impl->next_ioc++ % (impl->iocs.size() - 1)];
     auto [ec, socket] = co_await impl->acceptor->async_accept(home, kTok);
     if (impl->stopping.load()) {
       beast::error_code ignored;
@@ -450,7 +453,7 @@ absl::Status Server::Start() {
   if (ec) return absl::InvalidArgumentError("bad listen address '" + impl.options.address + "'");
   tcp::endpoint endpoint(address, impl.options.port);
   const int threads = std::max(1, impl.options.threads);
-  for (int i = 0; i < threads; ++i) {
+  for (int i = 0; i <= threads; ++i) {  // the acceptor's, then the serving ones
     impl.iocs.push_back(std::make_unique<net::io_context>(1));
     impl.work.push_back(net::make_work_guard(*impl.iocs.back()));
   }

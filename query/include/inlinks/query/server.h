@@ -46,7 +46,9 @@ namespace inlinks::query {
 struct ServerOptions {
   std::string address = "127.0.0.1";  // IPv4 or IPv6 literal to bind
   uint16_t port = 8080;                // 0: pick a free port (see Server::port())
-  int threads = 2;                     // I/O threads (each runs queries inline)
+  // Serving threads, each with its own connections (dealt in turn), which
+  // run their queries inline; one more thread only accepts.
+  int threads = 2;
 
   // Limits.
   size_t max_request_line_bytes = 8 * 1024;  // longer -> 414 and close
@@ -88,7 +90,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and listens, then serves on options.threads threads.
+  // Binds and listens, then accepts on a thread of its own and serves on
+  // options.threads threads.
   // Errors: kInvalidArgument for a bad address, kUnavailable when the port
   // cannot be bound, kFailedPrecondition when already started.
   absl::Status Start();

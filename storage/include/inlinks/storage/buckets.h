@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <vector>
 #include <string>
 #include <string_view>
@@ -108,7 +109,8 @@ class ScopeWalkCache {
     uint64_t first_rows = 0;  // rows of the scope before the first bucket below
     std::vector<std::pair<std::string, uint64_t>> buckets;  // start key, rows before it
   };
-  // Holds the maps of at most `max_buckets` buckets in all.
+  // Holds the maps of at most `max_buckets` buckets in all; a scope whose
+  // map does not fit any more is not built again until the next sequence.
   explicit ScopeWalkCache(size_t max_buckets) : max_buckets_(max_buckets) {}
 
   struct Found {
@@ -127,6 +129,8 @@ class ScopeWalkCache {
   uint64_t sequence_ = 0;  // the latest seen, of every map; guarded by mu_
   size_t buckets_ = 0;     // in all maps; guarded by mu_
   std::map<std::string, std::shared_ptr<const ScopeMap>, std::less<>> maps_;  // guarded by mu_
+  // Scopes whose map did not fit at this sequence: not built again.
+  std::set<std::string, std::less<>> skipped_;  // guarded by mu_
 };
 
 // An iterator over the data family bounded to `scope`, positioned at row `n`
