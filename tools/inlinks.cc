@@ -215,17 +215,19 @@ int Compact(std::vector<std::string> args) {
     std::fprintf(stderr, "inlinks compact: %s\n", db.status().ToString().c_str());
     return 1;
   }
-  uint64_t before = 0, after = 0;
-  for (int f = 0; f < inlinks::storage::kFamilyCount; ++f) {
-    before += (*db)->ApproximateSize(static_cast<inlinks::storage::Family>(f));
-  }
+  auto table_bytes = [&db] {
+    uint64_t bytes = 0;
+    for (int f = 0; f < inlinks::storage::kFamilyCount; ++f) {
+      bytes += (*db)->ApproximateSize(static_cast<inlinks::storage::Family>(f));
+    }
+    return bytes;
+  };
+  const uint64_t before = table_bytes();
   if (absl::Status s = (*db)->Compact(); !s.ok()) {
     std::fprintf(stderr, "inlinks compact: %s\n", s.ToString().c_str());
     return 1;
   }
-  for (int f = 0; f < inlinks::storage::kFamilyCount; ++f) {
-    after += (*db)->ApproximateSize(static_cast<inlinks::storage::Family>(f));
-  }
+  const uint64_t after = table_bytes();
   std::printf("compacted %s: %.1f MB -> %.1f MB of table files\n", dir.c_str(),
               static_cast<double>(before) / 1e6, static_cast<double>(after) / 1e6);
   return 0;

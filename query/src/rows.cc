@@ -53,13 +53,13 @@ void RowBuilder::AddPage(const storage::PageValue* page, BacklinkRow& row) const
   }
 }
 
-void PageCache::Lookup(uint64_t sequence, const std::vector<std::string_view>& urls,
+void PageCache::Lookup(uint64_t version, const std::vector<std::string_view>& urls,
                        std::vector<Page>& out, std::vector<bool>& found) const {
   out.assign(urls.size(), nullptr);
   found.assign(urls.size(), false);
-  if (sequence == 0) return;  // unknown (storage::Snapshot::version)
+  if (version == 0) return;  // unknown (storage::Snapshot::version)
   std::lock_guard<std::mutex> lock(mu_);
-  if (sequence != sequence_ || pages_.empty()) return;
+  if (version != version_ || pages_.empty()) return;
   for (size_t i = 0; i < urls.size(); ++i) {
     auto it = pages_.find(core::Av(urls[i]));
     if (it == pages_.end()) continue;
@@ -68,14 +68,14 @@ void PageCache::Lookup(uint64_t sequence, const std::vector<std::string_view>& u
   }
 }
 
-void PageCache::Insert(uint64_t sequence, const std::vector<std::string_view>& urls,
+void PageCache::Insert(uint64_t version, const std::vector<std::string_view>& urls,
                        const std::vector<Page>& pages) {
-  if (sequence == 0) return;
+  if (version == 0) return;
   std::lock_guard<std::mutex> lock(mu_);
-  if (sequence < sequence_) return;  // an older view than the cached one
-  if (sequence > sequence_ || pages_.size() + urls.size() > capacity_) {
+  if (version < version_) return;  // an older view than the cached one
+  if (version > version_ || pages_.size() + urls.size() > capacity_) {
     pages_.clear();
-    sequence_ = sequence;
+    version_ = version;
   }
   for (size_t i = 0; i < urls.size() && pages_.size() < capacity_; ++i) {
     pages_.insert_or_assign(std::string(urls[i]), pages[i]);
@@ -91,14 +91,9 @@ absl::Status RowBuilder::AddPages(std::vector<BacklinkRow>& rows, size_t first) 
   std::sort(missing.begin(), missing.end());
   missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
   if (!missing.empty()) {
-    std::vector<PageCache::Page> cached;
-    std::vector<bool> found;
-    if (cache_ != nullptr) {
-      cache_->Lookup(snapshot_->version(Family::kPages), missing, cached, found);
-    } else {
-      found.assign(missing.size(), false);
-      cached.assign(missing.size(), nullptr);
-    }
+    std::vector<PageCache::Page> cached(missing.size());
+    std::vector<bool> found(missing.size(), false);
+    if (cache_ != nullptr) cache_->Lookup(snapshot_->version(Family::kPages), missing, cached, found);
     std::vector<std::string_view> to_read;
     for (size_t i = 0; i < missing.size(); ++i) {
       if (found[i]) {

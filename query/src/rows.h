@@ -40,19 +40,18 @@ class PageCache {
   using Page = std::shared_ptr<const storage::PageValue>;  // nullptr: no record
   explicit PageCache(size_t capacity) : capacity_(capacity) {}
 
-  // The cached records of `urls[i]` as of `sequence` (a pages-family
-  // version) into `out[i]` (out is resized); found[i] tells which were
-  // cached.
-  void Lookup(uint64_t sequence, const std::vector<std::string_view>& urls,
+  // The cached records of `urls[i]` as of `version` (of the pages family)
+  // into `out[i]` (out is resized); found[i] tells which were cached.
+  void Lookup(uint64_t version, const std::vector<std::string_view>& urls,
               std::vector<Page>& out, std::vector<bool>& found) const;
-  // Remembers `pages[i]` as the record of `urls[i]` at `sequence`.
-  void Insert(uint64_t sequence, const std::vector<std::string_view>& urls,
+  // Remembers `pages[i]` as the record of `urls[i]` at `version`.
+  void Insert(uint64_t version, const std::vector<std::string_view>& urls,
               const std::vector<Page>& pages);
 
  private:
   const size_t capacity_;
   mutable std::mutex mu_;
-  uint64_t sequence_ = 0;  // of every entry; guarded by mu_
+  uint64_t version_ = 0;  // of every entry; guarded by mu_
   absl::flat_hash_map<std::string, Page> pages_;  // guarded by mu_
 };
 

@@ -234,9 +234,9 @@ absl::StatusOr<std::unique_ptr<Iterator>> SeekToRowAt(const Db& db, const core::
   // The version of the scope's records and of their directory (splits
   // write only the directory): both only grow, so equal sums mean neither
   // changed.
-  const uint64_t data_version = snapshot->version(families.data);
-  const uint64_t bucket_version = snapshot->version(families.buckets);
-  if (cache != nullptr && n > 0 && data_version != 0 && bucket_version != 0) {
+  const uint64_t data_version = cache != nullptr ? snapshot->version(families.data) : 0;
+  const uint64_t bucket_version = cache != nullptr ? snapshot->version(families.buckets) : 0;
+  if (n > 0 && data_version != 0 && bucket_version != 0) {
     const uint64_t sequence = data_version + bucket_version;
     ScopeWalkCache::Found found = cache->Find(sequence, families.data, scope);
     std::shared_ptr<const ScopeWalkCache::ScopeMap> map = std::move(found.map);
