@@ -656,7 +656,9 @@ TEST_F(DbTest, CompactKeepsDataAndDropsGarbage) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
   std::map<std::string, std::string> pages;
   const std::string filler(200, 'x');
-  for (int round = 0; round < 3; ++round) {
+  // Three flushes in all: below RocksDB's trigger of four level-0 files, so
+  // no background compaction drops the garbage before `before` is measured.
+  for (int round = 0; round < 2; ++round) {
     Batch b(*db);
     for (int i = 0; i < 5000; ++i) {
       std::string key = "https://site" + std::to_string(i % 97) + ".example/p" + std::to_string(i);
@@ -681,7 +683,7 @@ TEST_F(DbTest, CompactKeepsDataAndDropsGarbage) {
   const uint64_t before = db->ApproximateSize(Family::kPages);
   ASSERT_OK(db->Compact());
   const uint64_t after = db->ApproximateSize(Family::kPages);
-  EXPECT_LT(after * 3, before) << "three versions of each page and half of them deleted";
+  EXPECT_LT(after * 2, before) << "two versions of each page and half of them deleted";
   for (const auto& [key, value] : pages) {
     ASSERT_OK_AND_ASSIGN(std::optional<std::string> got, db->Get(Family::kPages, key));
     ASSERT_TRUE(got.has_value()) << key;
@@ -701,7 +703,7 @@ TEST_F(DbTest, CompactKeepsDataAndDropsGarbage) {
   for (int c = 0; c < 13; ++c) {
     total += db->GetCounter("count" + std::to_string(c)).value_or(-1);
   }
-  EXPECT_EQ(total, 15000);
+  EXPECT_EQ(total, 10000);
 }
 
 TEST_F(DbTest, CounterExtremes) {
