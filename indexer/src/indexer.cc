@@ -15,12 +15,15 @@
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "inlinks/core/domain.h"
@@ -67,6 +70,48 @@ struct Prepared {
   std::vector<NewLink> links;
 };
 
+// Counter fields gathered per scope: [0..2] as in the 'C' counter (live,
+// lost, referring domains), then the day's events (new, lost, revived).
+enum { kNewEvents = 3, kLostEvents = 4, kRevivedEvents = 5 };
+enum class Event { kNew, kRevived, kLost };
+
+struct StrengthPut {
+  std::string key;
+  std::string value;
+  bool counted;  // a new entry (counted in the directory), not a rewrite
+};
+
+// Everything indexing one page writes, computed from its previous state
+// before anything is written (so a page that fails leaves no trace in the
+// batch it would have joined).
+struct PageWrites {
+  std::string source;
+  std::string source_domain_key;
+  uint32_t day = 0;  // UTC day of the fetch (daily history)
+  bool new_page = false;
+  std::vector<std::pair<std::string, std::string>> link_puts;  // kLinks
+  std::vector<std::string> link_deletes;                       // kLinks
+  std::vector<std::pair<std::string, std::string>> lost_puts;  // kLost
+  std::vector<std::string> lost_deletes;                       // kLost
+  std::vector<StrengthPut> strength_puts;
+  std::vector<std::string> strength_deletes;
+  // Per 'C' key: the fields above; per (scope, source domain) pair: the
+  // change of its live links; per (scope, lost day): revivals.
+  std::map<std::string, std::array<int64_t, 6>> counters;
+  std::map<std::string, int64_t> pairs;
+  std::map<std::string, int64_t> revived_by_lost_day;
+  std::string page_value;
+  std::optional<std::string> forward_value;  // unset: the record is unchanged
+  IndexStats delta;
+};
+
+// One page handed to ApplyAll; `page` null = the page is gone.
+struct GroupItem {
+  absl::StatusOr<Prepared> prepared;
+  const core::Page* page = nullptr;
+  core::FetchFacts facts;
+};
+
 int64_t NowUnix() { return static_cast<int64_t>(std::time(nullptr)); }
 
 }  // namespace
@@ -85,11 +130,23 @@ struct Indexer::Impl {
   uint32_t history_last_day ABSL_GUARDED_BY(mu) = 0;
 
   absl::StatusOr<Prepared> Prepare(const core::Page& page) const;
-  absl::Status Apply(Prepared p, const core::Page* page, const core::FetchFacts& facts)
+  // The writes of one page against its stored state; reads only.
+  absl::StatusOr<PageWrites> Diff(Prepared p, const core::Page* page,
+                                  const core::FetchFacts& facts) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  // Apply, and after any failure forget the in-memory state derived from
-  // the batch that was not written.
-  absl::Status ApplyOrRecover(Prepared p, const core::Page* page, const core::FetchFacts& facts)
+  // The stored (or cached) counts of every pair the pages change, into
+  // `values`.
+  absl::Status ReadPairs(const std::vector<PageWrites*>& pages,
+                         absl::flat_hash_map<std::string, int64_t>& values)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Writes `pages` (distinct sources) in one atomic batch, their counters
+  // summed per key. results[i] is set for a page left out of the batch; an
+  // error return means nothing was written.
+  absl::Status Commit(std::vector<PageWrites*>& pages, std::vector<absl::Status>& results)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Indexes `items` in order, in as few batches as their sources allow; one
+  // status per item.
+  std::vector<absl::Status> ApplyAll(std::vector<GroupItem>& items)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   bool broken ABSL_GUARDED_BY(mu) = false;
 
@@ -135,22 +192,6 @@ absl::StatusOr<Prepared> Indexer::Impl::Prepare(const core::Page& page) const {
   return p;
 }
 
-absl::Status Indexer::Impl::ApplyOrRecover(Prepared p, const core::Page* page,
-                                           const core::FetchFacts& facts) {
-  if (broken) {
-    // A previous failure left a pagination directory unread; try again.
-    absl::Status reload = ReloadDirectories();
-    if (!reload.ok()) return reload;
-    broken = false;
-  }
-  absl::Status s = Apply(std::move(p), page, facts);
-  if (!s.ok()) {
-    pair_cache.clear();
-    if (!ReloadDirectories().ok()) broken = true;
-  }
-  return s;
-}
-
 // Gives the links of the page their identities (occurrence numbers among the
 // links to one URL key) so that a link keeps its identity when others to the
 // same URL come and go: an unchanged link takes its old number, a returning
@@ -192,10 +233,11 @@ static void AssignOccurrences(std::vector<NewLink>& links,
   }
 }
 
-absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
-                                  const core::FetchFacts& facts) {
+absl::StatusOr<PageWrites> Indexer::Impl::Diff(Prepared p, const core::Page* page,
+                                               const core::FetchFacts& facts) const {
   const int64_t now = facts.fetch_time_unix != 0 ? facts.fetch_time_unix : NowUnix();
-  storage::Batch batch(db);
+  PageWrites w;
+  w.day = storage::UnixDay(now);
 
   // Previous state of the page.
   ASSIGN_OR_RETURN(std::optional<std::string> fwd_bytes, db.Get(Family::kForward, p.source));
@@ -205,7 +247,7 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
   }
   ASSIGN_OR_RETURN(std::optional<std::string> page_bytes, db.Get(Family::kPages, p.source));
   storage::PageValue record;
-  bool new_page = !page_bytes.has_value();
+  w.new_page = !page_bytes.has_value();
   if (page_bytes) {
     ASSIGN_OR_RETURN(record, storage::DecodePageValue(*page_bytes));
   }
@@ -231,15 +273,6 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
   }
   std::vector<bool> old_matched(old.size(), false);
 
-  // Counter deltas, aggregated per key: per scope {live, lost, referring
-  // domains} and the day's events {new, lost, revived}, per (scope, source
-  // domain) pair the live links, per (scope, lost day) the revivals.
-  enum { kNewEvents = 3, kLostEvents = 4, kRevivedEvents = 5 };
-  enum class Event { kNew, kRevived, kLost };
-  std::map<std::string, std::array<int64_t, 6>> counters;
-  std::map<std::string, int64_t> pairs;
-  std::map<std::string, int64_t> revived_by_lost_day;
-  const uint32_t today = storage::UnixDay(now);
   auto count = [&](std::string_view url_key, uint32_t domain_len, Event event,
                    int64_t lost_time = 0) {
     const int64_t live = event == Event::kLost ? -1 : +1;
@@ -248,22 +281,17 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
                                   storage::HostScopeKey(url_key), url_key};
     ScopeKind kinds[3] = {ScopeKind::kDomain, ScopeKind::kHost, ScopeKind::kUrl};
     for (int i = 0; i < 3; ++i) {
-      auto& c = counters[storage::ScopeCounterKey(kinds[i], scopes[i])];
+      auto& c = w.counters[storage::ScopeCounterKey(kinds[i], scopes[i])];
       c[storage::kLiveField] += live;
       c[storage::kLostField] += lost;
       c[event == Event::kNew ? kNewEvents : event == Event::kLost ? kLostEvents : kRevivedEvents]++;
-      pairs[storage::PairCounterKey(kinds[i], scopes[i], p.source_domain_key)] += live;
+      w.pairs[storage::PairCounterKey(kinds[i], scopes[i], p.source_domain_key)] += live;
       if (event == Event::kRevived && storage::KeepsDailyHistory(kinds[i])) {
-        ++revived_by_lost_day[storage::RevivedByLostDayKey(kinds[i], scopes[i],
-                                                           storage::UnixDay(lost_time))];
+        ++w.revived_by_lost_day[storage::RevivedByLostDayKey(kinds[i], scopes[i],
+                                                             storage::UnixDay(lost_time))];
       }
     }
   };
-  // kLinks writes are sorted before they enter the batch: RocksDB's memtable
-  // inserts sorted keys faster.
-  std::vector<std::pair<std::string, std::string>> link_puts;
-  link_puts.reserve(p.links.size());
-  std::vector<std::pair<std::string, std::string>> strength_puts;
   // A live link's entries in the strength order, which hold a copy of its
   // record's value: listed (counted in the directory), rewritten in place
   // (the record changed), unlisted.
@@ -271,19 +299,17 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
                   const std::string& value, bool counted) {
     for (std::string& k :
          internal::StrengthKeys(p.source, sr, url_key, domain_len, occurrence)) {
-      if (counted) strength_buckets->OnInsert(k);
-      strength_puts.emplace_back(std::move(k), value);
+      w.strength_puts.push_back({std::move(k), value, counted});
     }
   };
   auto unlist = [&](std::string_view url_key, uint32_t domain_len, uint32_t occurrence) {
-    for (const std::string& k :
+    for (std::string& k :
          internal::StrengthKeys(p.source, sr, url_key, domain_len, occurrence)) {
-      strength_buckets->OnDelete(k);
-      batch.Delete(Family::kStrength, k);
+      w.strength_deletes.push_back(std::move(k));
     }
   };
 
-  IndexStats delta;
+  IndexStats& delta = w.delta;
   bool forward_changed = false;
   std::vector<ForwardEntry> next;
   next.reserve(p.links.size() + old.size());
@@ -305,19 +331,19 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
       e.domain_key_len = o.domain_key_len;
       if (o.lost) {
         // Back again: live with its original first-seen.
-        batch.Delete(Family::kLost, key);
+        w.lost_deletes.push_back(key);
         LinkValue v = n.value;
         v.first_seen = o.first_seen;
-        link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
-        list(n.url_key, o.domain_key_len, n.occurrence, link_puts.back().second, true);
+        w.link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
+        list(n.url_key, o.domain_key_len, n.occurrence, w.link_puts.back().second, true);
         count(n.url_key, o.domain_key_len, Event::kRevived, o.lost_time);
         ++delta.links_revived;
         forward_changed = true;
       } else if (o.hash != n.hash || o.position != n.value.position) {
         LinkValue v = n.value;
         v.first_seen = o.first_seen;
-        link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
-        list(n.url_key, o.domain_key_len, n.occurrence, link_puts.back().second, false);
+        w.link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
+        list(n.url_key, o.domain_key_len, n.occurrence, w.link_puts.back().second, false);
         ++delta.links_rewritten;
         forward_changed = true;
       }
@@ -333,15 +359,15 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
           ASSIGN_OR_RETURN(LinkValue old_value, storage::DecodeLinkValue(*lost_bytes));
           v.first_seen = old_value.first_seen;
           e.first_seen = old_value.first_seen;
-          batch.Delete(Family::kLost, key);
+          w.lost_deletes.push_back(key);
           revived = true;
           lost_time = old_value.lost_time;
           --record.forgotten_lost;
           ++delta.links_revived;
         }
       }
-      link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
-      list(n.url_key, n.domain_key_len, n.occurrence, link_puts.back().second, true);
+      w.link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
+      list(n.url_key, n.domain_key_len, n.occurrence, w.link_puts.back().second, true);
       count(n.url_key, n.domain_key_len, revived ? Event::kRevived : Event::kNew, lost_time);
       if (!revived) ++delta.links_added;
       forward_changed = true;
@@ -362,8 +388,8 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
       }
       ASSIGN_OR_RETURN(LinkValue v, storage::DecodeLinkValue(*bytes));
       v.lost_time = now;
-      batch.Delete(Family::kLinks, key);
-      batch.Put(Family::kLost, key, storage::EncodeLinkValue(v));
+      w.link_deletes.push_back(key);
+      w.lost_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
       unlist(e.target_url_key, e.domain_key_len, e.occurrence);
       count(e.target_url_key, e.domain_key_len, Event::kLost);
       e.lost = true;
@@ -386,90 +412,8 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
   }
   for (ForwardEntry& e : remembered) next.push_back(std::move(e));
 
-  std::sort(link_puts.begin(), link_puts.end());
-  for (const auto& [key, value] : link_puts) batch.Put(Family::kLinks, key, value);
-  std::sort(strength_puts.begin(), strength_puts.end());
-  for (const auto& [key, value] : strength_puts) batch.Put(Family::kStrength, key, value);
-
-  // Referring domains: a (scope, source domain) pair going 0 -> n or n -> 0
-  // adds or removes one referring domain of the scope. Pair counts come from
-  // the cache, else from one MultiGet for the page.
-  std::vector<std::string> missing;
-  for (const auto& [pair_key, d] : pairs) {
-    if (d != 0 && !pair_cache.contains(pair_key)) missing.push_back(pair_key);
-  }
-  if (!missing.empty()) {
-    ASSIGN_OR_RETURN(std::vector<int64_t> values, db.MultiGetCounter(missing));
-    if (pair_cache.size() + missing.size() > options.pair_cache_entries) pair_cache.clear();
-    for (size_t i = 0; i < missing.size(); ++i) pair_cache.emplace(missing[i], values[i]);
-  }
-  std::vector<std::pair<std::string, int64_t>> pair_updates;
-  for (const auto& [pair_key, d] : pairs) {
-    if (d == 0) continue;
-    auto cached = pair_cache.find(pair_key);
-    int64_t before;
-    if (cached != pair_cache.end()) {
-      before = cached->second;
-    } else {
-      ASSIGN_OR_RETURN(before, db.GetCounter(pair_key));
-    }
-    int64_t after = before + d;
-    if (after < 0) {
-      return absl::DataLossError("referring-domain pair counter would go negative");
-    }
-    batch.AddCounter(pair_key, d);
-    pair_updates.emplace_back(pair_key, after);
-    if ((before == 0) != (after == 0)) {
-      ScopeKind kind;
-      std::string_view scope, source_domain;
-      if (!storage::ParsePairCounterKey(pair_key, kind, scope, source_domain)) {
-        return absl::InternalError("unparseable pair counter key");
-      }
-      counters[storage::ScopeCounterKey(kind, scope)][storage::kReferringDomainsField] +=
-          after == 0 ? -1 : +1;
-    }
-  }
-  bool wrote_daily = false;
-  for (const auto& [key, d] : counters) {
-    if (d[0] != 0 || d[1] != 0 || d[2] != 0) {
-      if (d[1] == 0 && d[2] == 0) {
-        batch.AddCounters(key, {d[0]});
-      } else if (d[2] == 0) {
-        batch.AddCounters(key, {d[0], d[1]});
-      } else {
-        batch.AddCounters(key, {d[0], d[1], d[2]});
-      }
-    }
-    // The day's events of the scope (docs/keys.md "Daily history"): one
-    // merge, trailing zero fields left out. key = 'C' kind scope_key.
-    const auto kind = static_cast<ScopeKind>(key[1]);
-    if (!storage::KeepsDailyHistory(kind)) continue;
-    const int64_t day[4] = {d[kNewEvents], d[kLostEvents], d[kRevivedEvents],
-                            d[storage::kReferringDomainsField]};
-    if (day[0] == 0 && day[1] == 0 && day[2] == 0 && day[3] == 0) continue;
-    wrote_daily = true;
-    std::string day_key = storage::DailyCounterKey(kind, std::string_view(key).substr(2), today);
-    if (day[3] != 0) {
-      batch.AddCounters(day_key, {day[0], day[1], day[2], day[3]});
-    } else if (day[2] != 0) {
-      batch.AddCounters(day_key, {day[0], day[1], day[2]});
-    } else if (day[1] != 0) {
-      batch.AddCounters(day_key, {day[0], day[1]});
-    } else {
-      batch.AddCounters(day_key, {day[0]});
-    }
-  }
-  for (const auto& [key, n] : revived_by_lost_day) batch.AddCounter(key, n);
-  const bool new_last_day = wrote_daily && today > history_last_day;
-  if (new_last_day) {
-    batch.Put(Family::kMeta, storage::kHistoryLastDayMetaKey, std::to_string(today));
-  }
-
   // The page record.
-  if (new_page) {
-    record.first_fetch = now;
-    batch.AddCounter(storage::PagesCounterKey(), 1);
-  }
+  if (w.new_page) record.first_fetch = now;
   record.last_fetch = now;
   record.http_status = facts.http_status;
   record.ip = facts.ip;
@@ -483,39 +427,238 @@ absl::Status Indexer::Impl::Apply(Prepared p, const core::Page* page,
     record.nofollow = page->robots_nofollow;
   }
   record.live_records = static_cast<uint32_t>(p.links.size());
-  batch.Put(Family::kPages, p.source, storage::EncodePageValue(record));
-  if (forward_changed || !fwd_bytes) {
-    batch.Put(Family::kForward, p.source, storage::EncodeForward(next));
+  w.page_value = storage::EncodePageValue(record);
+  if (forward_changed || !fwd_bytes) w.forward_value = storage::EncodeForward(next);
+  ++delta.pages;
+  if (!forward_changed && fwd_bytes) ++delta.unchanged_pages;
+  w.source = std::move(p.source);
+  w.source_domain_key = std::move(p.source_domain_key);
+  return w;
+}
+
+absl::Status Indexer::Impl::ReadPairs(const std::vector<PageWrites*>& pages,
+                                      absl::flat_hash_map<std::string, int64_t>& values) {
+  std::vector<std::string> missing;
+  for (const PageWrites* w : pages) {
+    for (const auto& [pair_key, d] : w->pairs) {
+      if (d == 0 || values.contains(pair_key)) continue;
+      auto cached = pair_cache.find(pair_key);
+      if (cached != pair_cache.end()) {
+        values.emplace(pair_key, cached->second);
+      } else {
+        values.emplace(pair_key, 0);
+        missing.push_back(pair_key);
+      }
+    }
+  }
+  if (missing.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<int64_t> read, db.MultiGetCounter(missing));
+  for (size_t i = 0; i < missing.size(); ++i) values[missing[i]] = read[i];
+  return absl::OkStatus();
+}
+
+absl::Status Indexer::Impl::Commit(std::vector<PageWrites*>& pages,
+                                   std::vector<absl::Status>& results) {
+  // Referring domains: a (scope, source domain) pair going 0 -> n or n -> 0
+  // adds or removes one referring domain of the scope, on the day of the page
+  // that moved it. Pages are taken in order, as if written one by one.
+  absl::flat_hash_map<std::string, int64_t> pair_values;
+  RETURN_IF_ERROR(ReadPairs(pages, pair_values));
+  std::vector<PageWrites*> kept;
+  kept.reserve(pages.size());
+  for (size_t i = 0; i < pages.size(); ++i) {
+    PageWrites& w = *pages[i];
+    bool negative = false;
+    for (const auto& [pair_key, d] : w.pairs) negative |= pair_values[pair_key] + d < 0;
+    if (negative) {
+      results[i] = absl::DataLossError("referring-domain pair counter would go negative");
+      continue;
+    }
+    for (const auto& [pair_key, d] : w.pairs) {
+      if (d == 0) continue;
+      int64_t& value = pair_values[pair_key];
+      const int64_t before = value;
+      value += d;
+      if ((before == 0) != (value == 0)) {
+        ScopeKind kind;
+        std::string_view scope, source_domain;
+        if (!storage::ParsePairCounterKey(pair_key, kind, scope, source_domain)) {
+          return absl::InternalError("unparseable pair counter key");
+        }
+        w.counters[storage::ScopeCounterKey(kind, scope)][storage::kReferringDomainsField] +=
+            value == 0 ? -1 : +1;
+      }
+    }
+    kept.push_back(&w);
+  }
+
+  // Everything the pages change, summed per key: one merge per counter for
+  // the whole batch.
+  storage::Batch batch(db);
+  absl::flat_hash_map<std::string, std::array<int64_t, 3>> totals;    // C
+  absl::flat_hash_map<std::string, std::array<int64_t, 4>> daily;     // D
+  absl::flat_hash_map<std::string, int64_t> pair_deltas, revivals;    // P, V
+  int64_t new_pages = 0;
+  uint32_t last_day = 0;
+  std::vector<std::pair<std::string, std::string>> link_puts;
+  std::vector<const StrengthPut*> strength_puts;
+  for (PageWrites* w : kept) {
+    for (const std::string& k : w->lost_deletes) batch.Delete(Family::kLost, k);
+    for (const auto& [k, v] : w->lost_puts) batch.Put(Family::kLost, k, v);
+    for (const std::string& k : w->link_deletes) batch.Delete(Family::kLinks, k);
+    for (const std::string& k : w->strength_deletes) {
+      strength_buckets->OnDelete(k);
+      batch.Delete(Family::kStrength, k);
+    }
+    for (auto& kv : w->link_puts) link_puts.push_back(std::move(kv));
+    for (const StrengthPut& sp : w->strength_puts) strength_puts.push_back(&sp);
+    for (const auto& [key, d] : w->counters) {
+      auto& t = totals[key];
+      for (int f = 0; f < 3; ++f) t[f] += d[f];
+      // The day's events of the scope (docs/keys.md "Daily history"). key =
+      // 'C' kind scope_key.
+      const auto kind = static_cast<ScopeKind>(key[1]);
+      if (!storage::KeepsDailyHistory(kind)) continue;
+      const int64_t day[4] = {d[kNewEvents], d[kLostEvents], d[kRevivedEvents],
+                              d[storage::kReferringDomainsField]};
+      if (day[0] == 0 && day[1] == 0 && day[2] == 0 && day[3] == 0) continue;
+      last_day = std::max(last_day, w->day);
+      auto& dd = daily[storage::DailyCounterKey(kind, std::string_view(key).substr(2), w->day)];
+      for (int f = 0; f < 4; ++f) dd[f] += day[f];
+    }
+    for (const auto& [key, d] : w->pairs) {
+      if (d != 0) pair_deltas[key] += d;
+    }
+    for (const auto& [key, n] : w->revived_by_lost_day) revivals[key] += n;
+    if (w->new_page) ++new_pages;
+    batch.Put(Family::kPages, w->source, w->page_value);
+    if (w->forward_value) batch.Put(Family::kForward, w->source, *w->forward_value);
+  }
+  // kLinks and kStrength writes enter the batch sorted: RocksDB's memtable
+  // inserts sorted keys faster.
+  std::sort(link_puts.begin(), link_puts.end());
+  for (const auto& [key, value] : link_puts) batch.Put(Family::kLinks, key, value);
+  std::sort(strength_puts.begin(), strength_puts.end(),
+            [](const StrengthPut* a, const StrengthPut* b) { return a->key < b->key; });
+  for (const StrengthPut* sp : strength_puts) {
+    if (sp->counted) strength_buckets->OnInsert(sp->key);
+    batch.Put(Family::kStrength, sp->key, sp->value);
+  }
+  // Counters, in key order too, trailing zero fields left out.
+  struct CounterMerge {
+    const std::string* key;
+    std::array<int64_t, 4> d;
+    bool operator<(const CounterMerge& o) const { return *key < *o.key; }
+  };
+  std::vector<CounterMerge> merges;
+  merges.reserve(totals.size() + daily.size() + pair_deltas.size() + revivals.size());
+  for (const auto& [key, d] : totals) merges.push_back({&key, {d[0], d[1], d[2], 0}});
+  for (const auto& [key, d] : daily) merges.push_back({&key, d});
+  for (const auto& [key, d] : pair_deltas) merges.push_back({&key, {d, 0, 0, 0}});
+  for (const auto& [key, n] : revivals) merges.push_back({&key, {n, 0, 0, 0}});
+  const std::string pages_key = storage::PagesCounterKey();
+  if (new_pages > 0) merges.push_back({&pages_key, {new_pages, 0, 0, 0}});
+  std::sort(merges.begin(), merges.end());
+  for (const CounterMerge& m : merges) {
+    const int64_t* d = m.d.data();
+    int n = 4;
+    while (n > 0 && d[n - 1] == 0) --n;
+    switch (n) {
+      case 0: break;
+      case 1: batch.AddCounters(*m.key, {d[0]}); break;
+      case 2: batch.AddCounters(*m.key, {d[0], d[1]}); break;
+      case 3: batch.AddCounters(*m.key, {d[0], d[1], d[2]}); break;
+      default: batch.AddCounters(*m.key, {d[0], d[1], d[2], d[3]}); break;
+    }
+  }
+  const bool new_last_day = last_day > history_last_day;
+  if (new_last_day) {
+    batch.Put(Family::kMeta, storage::kHistoryLastDayMetaKey, std::to_string(last_day));
   }
   strength_buckets->Stage(batch);
 
-  absl::Status written = db.Write(batch);
-  if (!written.ok()) {
-    // Nothing of the batch is on disk: forget in-memory state derived from it.
-    pair_cache.clear();
-    absl::Status reload = ReloadDirectories();
-    if (!reload.ok()) return reload;
-    return written;
-  }
-  for (auto& [key, after] : pair_updates) {
+  RETURN_IF_ERROR(db.Write(batch));
+  for (const auto& [key, d] : pair_deltas) {
     if (pair_cache.size() >= options.pair_cache_entries) pair_cache.clear();
-    pair_cache[key] = after;
+    pair_cache[key] = pair_values[key];
   }
-  if (new_last_day) history_last_day = today;
+  if (new_last_day) history_last_day = last_day;
   if (absl::Status split = strength_buckets->AfterWrite(); !split.ok()) {
-    // The page is written; an oversized bucket only costs readers a longer
+    // The pages are written; an oversized bucket only costs readers a longer
     // scan, and the next write to it retries the split.
     INLINKS_LOG(WARNING) << "pagination bucket split failed: " << split;
   }
-  ++delta.pages;
-  if (!forward_changed && fwd_bytes) ++delta.unchanged_pages;
-  stats.pages += delta.pages;
-  stats.links_added += delta.links_added;
-  stats.links_rewritten += delta.links_rewritten;
-  stats.links_lost += delta.links_lost;
-  stats.links_revived += delta.links_revived;
-  stats.unchanged_pages += delta.unchanged_pages;
+  for (const PageWrites* w : kept) {
+    stats.pages += w->delta.pages;
+    stats.links_added += w->delta.links_added;
+    stats.links_rewritten += w->delta.links_rewritten;
+    stats.links_lost += w->delta.links_lost;
+    stats.links_revived += w->delta.links_revived;
+    stats.unchanged_pages += w->delta.unchanged_pages;
+  }
   return absl::OkStatus();
+}
+
+std::vector<absl::Status> Indexer::Impl::ApplyAll(std::vector<GroupItem>& items) {
+  std::vector<absl::Status> results(items.size());
+  // Every item from `from` on that has no status yet gets `s`.
+  auto fail_rest = [&](size_t from, const absl::Status& s) {
+    for (size_t i = from; i < items.size(); ++i) {
+      if (results[i].ok()) results[i] = items[i].prepared.ok() ? s : items[i].prepared.status();
+    }
+  };
+  if (broken) {
+    // A previous failure left a pagination directory unread; try again.
+    if (absl::Status reload = ReloadDirectories(); !reload.ok()) {
+      fail_rest(0, reload);
+      return results;
+    }
+    broken = false;
+  }
+  size_t begin = 0;
+  while (begin < items.size()) {
+    // A batch holds each source page once: a page indexed twice in a row
+    // must see its first indexing.
+    absl::flat_hash_set<std::string> sources;
+    size_t end = begin;
+    std::vector<PageWrites> writes;
+    std::vector<size_t> index;  // writes[k] is items[index[k]]
+    writes.reserve(items.size() - begin);
+    for (; end < items.size(); ++end) {
+      GroupItem& item = items[end];
+      if (!item.prepared.ok()) {
+        results[end] = item.prepared.status();
+        continue;
+      }
+      if (!sources.insert(item.prepared->source).second) break;
+      absl::StatusOr<PageWrites> w = Diff(std::move(*item.prepared), item.page, item.facts);
+      if (!w.ok()) {
+        results[end] = w.status();
+        continue;
+      }
+      writes.push_back(std::move(*w));
+      index.push_back(end);
+    }
+    std::vector<PageWrites*> pages;
+    std::vector<absl::Status> page_results(writes.size());
+    for (PageWrites& w : writes) pages.push_back(&w);
+    absl::Status s = pages.empty() ? absl::OkStatus() : Commit(pages, page_results);
+    for (size_t k = 0; k < writes.size(); ++k) {
+      results[index[k]] = s.ok() ? page_results[k] : s;
+    }
+    if (!s.ok()) {
+      // Nothing of the batch is on disk: forget in-memory state derived
+      // from it. Without a directory nothing more can be written.
+      pair_cache.clear();
+      if (absl::Status reload = ReloadDirectories(); !reload.ok()) {
+        broken = true;
+        fail_rest(end, reload);
+        return results;
+      }
+    }
+    begin = end;
+  }
+  return results;
 }
 
 absl::StatusOr<std::unique_ptr<Indexer>> Indexer::Create(storage::Db& db,
@@ -553,23 +696,58 @@ Indexer::Indexer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Indexer::~Indexer() = default;
 
 absl::Status Indexer::Index(const core::Page& page, const core::FetchFacts& facts) {
-  ASSIGN_OR_RETURN(Prepared p, impl_->Prepare(page));
+  std::vector<GroupItem> items(1);
+  items[0].prepared = impl_->Prepare(page);
+  items[0].page = &page;
+  items[0].facts = facts;
   absl::MutexLock lock(&impl_->mu);
-  return impl_->ApplyOrRecover(std::move(p), &page, facts);
+  return impl_->ApplyAll(items)[0];
 }
 
-absl::Status Indexer::MarkGone(std::string_view source_url, const core::FetchFacts& facts) {
+namespace {
+
+absl::StatusOr<Prepared> PrepareGone(std::string_view source_url) {
   ASSIGN_OR_RETURN(core::Url source, core::ParseUrl(source_url));
   Prepared p;
   p.source = source.href();
   p.source_domain_key = core::HostKey(core::SiteOf(source.host()));
+  return p;
+}
+
+bool IsGone(const core::FetchFacts& facts) {
+  return facts.http_status == 404 || facts.http_status == 410;
+}
+
+}  // namespace
+
+absl::Status Indexer::MarkGone(std::string_view source_url, const core::FetchFacts& facts) {
+  std::vector<GroupItem> items(1);
+  items[0].prepared = PrepareGone(source_url);
+  items[0].facts = facts;
   absl::MutexLock lock(&impl_->mu);
-  return impl_->ApplyOrRecover(std::move(p), nullptr, facts);
+  return impl_->ApplyAll(items)[0];
 }
 
 absl::Status Indexer::Accept(const core::Page& page, const core::FetchFacts& facts) {
-  if (facts.http_status == 404 || facts.http_status == 410) return MarkGone(page.url, facts);
+  if (IsGone(facts)) return MarkGone(page.url, facts);
   return Index(page, facts);
+}
+
+std::vector<absl::Status> Indexer::AcceptAll(std::span<const core::PageAndFacts> pages) {
+  std::vector<GroupItem> items(pages.size());
+  for (size_t i = 0; i < pages.size(); ++i) {
+    const core::PageAndFacts& in = pages[i];
+    GroupItem& item = items[i];
+    item.facts = in.facts;
+    if (IsGone(in.facts)) {
+      item.prepared = PrepareGone(in.page->url);
+    } else {
+      item.prepared = impl_->Prepare(*in.page);
+      item.page = in.page;
+    }
+  }
+  absl::MutexLock lock(&impl_->mu);
+  return impl_->ApplyAll(items);
 }
 
 IndexStats Indexer::stats() const {

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "inlinks/core/records.h"
@@ -20,6 +22,12 @@ struct FetchFacts {
   std::string ip;             // address the page was fetched from
 };
 
+// One page for PageSink::AcceptAll; `page` is borrowed for the call.
+struct PageAndFacts {
+  const Page* page = nullptr;
+  FetchFacts facts;
+};
+
 // Receives extracted pages. Implementations say whether Accept may be called
 // from several threads at once.
 class PageSink {
@@ -28,6 +36,15 @@ class PageSink {
   // Stores `page`. Returns an error when it was not stored (the crawler may
   // retry); kDataLoss means storage is corrupt and crawling should stop.
   virtual absl::Status Accept(const Page& page, const FetchFacts& facts) = 0;
+  // Stores several pages, as Accept would one after the other; one status
+  // per page, in order. A sink may store them together at a lower cost per
+  // page (the indexer writes them in one batch); this default calls Accept.
+  virtual std::vector<absl::Status> AcceptAll(std::span<const PageAndFacts> pages) {
+    std::vector<absl::Status> results;
+    results.reserve(pages.size());
+    for (const PageAndFacts& p : pages) results.push_back(Accept(*p.page, p.facts));
+    return results;
+  }
 };
 
 }  // namespace inlinks::core

@@ -1,7 +1,7 @@
 // File: inlinks/indexer/indexer.h
 //
 // Owns: turning crawled pages into the stored backlink index: one atomic
-// RocksDB batch per page holding its reverse-link records (one per link, keyed
+// RocksDB batch per page (or per group of pages given together) holding its reverse-link records (one per link, keyed
 // for the domain / host / URL scopes of core/keys.h), its page record, its
 // forward record, the exact counters of every scope it touches, and its
 // links' entries in the result order with their pagination directory
@@ -29,6 +29,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <vector>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -80,6 +82,12 @@ class Indexer : public core::PageSink {
 
   // PageSink: 404 and 410 call MarkGone, everything else Index.
   absl::Status Accept(const core::Page& page, const core::FetchFacts& facts) override;
+  // PageSink: Accept of each page, in order, written in one atomic batch
+  // (more when a source page repeats) whose counters are summed per key:
+  // pages indexed together cost less than one by one. A page that fails
+  // (bad URL, corrupt stored state) is left out and gets its error; an error
+  // of the write itself is every page's, and then none of them was written.
+  std::vector<absl::Status> AcceptAll(std::span<const core::PageAndFacts> pages) override;
 
   IndexStats stats() const;
 
