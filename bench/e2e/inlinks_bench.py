@@ -303,14 +303,16 @@ def step_inlinks(b, site, workdir, args):
             if total > 0:
                 result["phase_share"] = {k: round(v / total, 3)
                                          for k, v in result["phase_s"].items()}
-            # Phase seconds per crawl second: the average number of coroutines in the phase.
-            # Near 1.0 for a phase that runs under one lock means that lock is saturated.
+            # Phase seconds per crawl second: for fetch and parse the average number of
+            # coroutines in the phase; for index the share of the time the daemon's one
+            # store thread was writing (near 1.0: the indexer is the bottleneck).
             if secs:
                 result["phase_busy"] = {k: round(v / secs, 2)
                                         for k, v in result["phase_s"].items()}
-            result["phase_note"] = ("summed wall time of the fetch coroutines by phase "
-                                    "(the daemon's own counters), not CPU time; 'busy' = "
-                                    "phase seconds / crawl seconds")
+            result["phase_note"] = ("wall time by phase from the daemon's own counters, not "
+                                    "CPU time: fetch and parse summed over coroutines, index "
+                                    "the store thread's; 'busy' = phase seconds / crawl "
+                                    "seconds")
         else:
             result["phase_note"] = "the daemon's summary line has no fetch/parse/index split"
         em = re.search(r"errors:(.*)$", summary)

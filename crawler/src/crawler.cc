@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
 #include <exception>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include <unordered_map>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -72,6 +74,89 @@ bool IsGzip(std::string_view body) {
          static_cast<unsigned char>(body[1]) == 0x8b;
 }
 
+// Hands fetched pages to the sink from a thread of its own, several at a
+// time (PageSink::AcceptAll: the indexer writes them in one batch), while the
+// crawl's threads go on fetching and parsing. A coroutine queues its page and
+// waits for its status without blocking its thread.
+class StoreQueue {
+ public:
+  using Done = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+  struct Item {
+    Item(const core::Page& page, core::FetchFacts facts, asio::any_io_executor ex)
+        : page(&page), facts(std::move(facts)), done(std::move(ex), 1) {}
+    const core::Page* page;
+    core::FetchFacts facts;
+    absl::Status status;  // set before `done` is signalled
+    Done done;
+  };
+  // Pages handed to the sink in one call, at most: the batch of pages
+  // indexed together (the crawl has at most `concurrency` pages in flight).
+  static constexpr size_t kMaxGroup = 64;
+
+  StoreQueue(core::PageSink& sink, std::atomic<uint64_t>& busy_ns)
+      : sink_(sink), busy_ns_(busy_ns), thread_([this] { Loop(); }) {}
+  // Finishes the group being stored; items still queued are not stored. The
+  // coroutines waiting for either are not resumed when the io_context has
+  // stopped (a crawl stopped past its grace period): their URLs stay leased
+  // in the frontier and are fetched again by the next crawl.
+  ~StoreQueue() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+  // Queues `item`, which must live until its `done` is signalled.
+  void Push(Item* item) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(item);
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    std::vector<Item*> group;
+    std::vector<core::PageAndFacts> pages;
+    for (;;) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (stop_) return;
+        size_t n = std::min(queue_.size(), kMaxGroup);
+        group.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      }
+      pages.clear();
+      for (Item* item : group) pages.push_back({item->page, item->facts});
+      SteadyClock::time_point start = SteadyClock::now();
+      std::vector<absl::Status> results;
+      try {
+        results = sink_.AcceptAll(pages);
+      } catch (const std::exception& e) {
+        results.assign(group.size(), absl::InternalError(absl::StrCat("sink failed: ", e.what())));
+      }
+      AddElapsed(busy_ns_, start);
+      for (size_t i = 0; i < group.size(); ++i) {
+        group[i]->status = i < results.size() ? std::move(results[i])
+                                              : absl::InternalError("sink gave no status");
+        group[i]->done.try_send(boost::system::error_code());
+      }
+    }
+  }
+
+  core::PageSink& sink_;
+  std::atomic<uint64_t>& busy_ns_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Item*> queue_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after the members it uses
+};
+
 }  // namespace
 
 struct Crawler::Impl {
@@ -84,6 +169,7 @@ struct Crawler::Impl {
   std::unique_ptr<Frontier> frontier;
   std::unique_ptr<Fetcher> fetcher;
   asio::io_context* io = nullptr;
+  std::unique_ptr<StoreQueue> store_queue;  // while Run runs
 
   std::atomic<bool> stopping{false};
   std::atomic<int> active{0};
@@ -267,20 +353,22 @@ struct Crawler::Impl {
     }
   }
 
-  // Hands `page` to the sink. False (after counting) when it was not stored.
-  bool Store(const core::Page& page, const FetchResult& r, int64_t now) {
-    core::FetchFacts facts{r.status, now / 1000, r.ip};
-    SteadyClock::time_point start = SteadyClock::now();
-    absl::Status s = sink.Accept(page, facts);
-    AddElapsed(counters.index_ns, start);
+  // Hands `page` to the sink (through the store queue) and waits for it to
+  // be stored. False (after counting) when it was not stored.
+  asio::awaitable<bool> Store(const core::Page& page, const FetchResult& r, int64_t now) {
+    asio::any_io_executor ex = co_await asio::this_coro::executor;
+    StoreQueue::Item item(page, core::FetchFacts{r.status, now / 1000, r.ip}, std::move(ex));
+    store_queue->Push(&item);
+    co_await item.done.async_receive(kToken);
+    const absl::Status& s = item.status;
     if (s.ok()) {
       ++counters.pages_indexed;
-      return true;
+      co_return true;
     }
     ++counters.sink_errors;
     INLINKS_LOG(WARNING) << "storing " << page.url << ": " << s;
     if (s.code() == absl::StatusCode::kDataLoss) Fatal(s);
-    return false;
+    co_return false;
   }
 
   asio::awaitable<void> Process(Lease lease) {
@@ -402,7 +490,7 @@ struct Crawler::Impl {
         link.tag = core::LinkTag::kRedirect;
         link.internal = core::SiteOf(url->host()) == core::SiteOf(target->host());
         page.links.push_back(std::move(link));
-        stored = Store(page, r, now);
+        stored = co_await Store(page, r, now);
         found.push_back({target->href(), EntryKind::kPage, true});
       }
     } else if (r.status >= 200 && r.status < 300) {
@@ -415,20 +503,20 @@ struct Crawler::Impl {
         core::Page record;
         record.url = url->href();
         record.base = url->href();
-        stored = Store(record, r, now);
+        stored = co_await Store(record, r, now);
       } else {
         counters.links_found += page->links.size();
         for (const core::Link& link : page->links) {
           if (!options.follow_nofollow && link.nofollow()) continue;
           found.push_back({link.target, EntryKind::kPage, link.tag == core::LinkTag::kRedirect});
         }
-        stored = Store(*page, r, now);
+        stored = co_await Store(*page, r, now);
       }
     } else if (r.status >= 400) {
       core::Page record;  // 404/410: the sink marks the page gone
       record.url = url->href();
       record.base = url->href();
-      stored = Store(record, r, now);
+      stored = co_await Store(record, r, now);
     }
     if (!stored) {
       RetryOrDrop(lease, now, options.retry_delay_ms, host_delay);
@@ -521,6 +609,7 @@ absl::Status Crawler::Run() {
                                                                      m.options.fetch);
   if (!fetcher.ok()) return fetcher.status();
   m.fetcher = std::move(*fetcher);
+  m.store_queue = std::make_unique<StoreQueue>(m.sink, m.counters.index_ns);
   auto on_done = [](std::exception_ptr e) {
     if (!e) return;
     try {
@@ -537,6 +626,8 @@ absl::Status Crawler::Run() {
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (std::thread& t : pool) t.join();
+  // Before `io` (and the coroutine frames holding the queued pages) goes.
+  m.store_queue.reset();
   m.fetcher.reset();
   m.io = nullptr;
   std::lock_guard lock(m.mu);

@@ -1,5 +1,7 @@
 #include "inlinks/crawler/warc_import.h"
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "inlinks/core/domain.h"
@@ -38,11 +40,36 @@ absl::StatusOr<WarcImportStats> ImportWarc(WarcReader& reader, core::PageSink& s
     ++stats.errors;
     if (options.on_error) options.on_error(s);
   };
+  // Pages go to the sink kPending at a time (one batch in the indexer).
+  constexpr size_t kPending = 32;
+  std::vector<core::Page> pages;
+  std::vector<core::FetchFacts> facts_of;
+  auto flush = [&]() -> absl::Status {
+    std::vector<core::PageAndFacts> group;
+    for (size_t i = 0; i < pages.size(); ++i) group.push_back({&pages[i], facts_of[i]});
+    std::vector<absl::Status> results = sink.AcceptAll(group);
+    absl::Status fatal;
+    const absl::Status missing = absl::InternalError("the sink gave no status for the page");
+    for (size_t i = 0; i < pages.size(); ++i) {
+      const absl::Status& accepted = i < results.size() ? results[i] : missing;
+      if (!accepted.ok()) {
+        error(accepted);
+        if (accepted.code() == absl::StatusCode::kDataLoss && fatal.ok()) fatal = accepted;
+        continue;
+      }
+      ++stats.pages;
+      stats.links += pages[i].links.size();
+    }
+    pages.clear();
+    facts_of.clear();
+    return fatal;
+  };
   while (true) {
     absl::StatusOr<std::optional<WarcRecord>> next = reader.Next();
     if (!next.ok()) {
       error(next.status());
       if (++consecutive_errors >= options.max_consecutive_errors) {
+        RETURN_IF_ERROR(flush());  // the pages read before the damage
         return absl::DataLossError(absl::StrCat("giving up after ", consecutive_errors,
                                                 " damaged records in a row; last: ",
                                                 next.status().message()));
@@ -115,15 +142,11 @@ absl::StatusOr<WarcImportStats> ImportWarc(WarcReader& reader, core::PageSink& s
       ++stats.skipped_records;
       continue;
     }
-    absl::Status accepted = sink.Accept(page, facts);
-    if (!accepted.ok()) {
-      error(accepted);
-      if (accepted.code() == absl::StatusCode::kDataLoss) return accepted;
-      continue;
-    }
-    ++stats.pages;
-    stats.links += page.links.size();
+    pages.push_back(std::move(page));
+    facts_of.push_back(std::move(facts));
+    if (pages.size() == kPending) RETURN_IF_ERROR(flush());
   }
+  RETURN_IF_ERROR(flush());
   return stats;
 }
 

@@ -7,11 +7,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -39,6 +42,31 @@ using ::inlinks::testing::IsOk;
 
 // A link as both sides can describe it.
 using Row = std::tuple<std::string, std::string, std::string, uint32_t, std::string, bool>;
+
+// Passes pages on to the indexer and remembers how they came. The first
+// group waits a little, so that pages fetched meanwhile queue up behind it.
+class CountingSink : public core::PageSink {
+ public:
+  explicit CountingSink(core::PageSink& next) : next_(next) {}
+  absl::Status Accept(const core::Page& page, const core::FetchFacts& facts) override {
+    ++pages;
+    return next_.Accept(page, facts);
+  }
+  std::vector<absl::Status> AcceptAll(std::span<const core::PageAndFacts> group) override {
+    if (first_.exchange(false)) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    pages += group.size();
+    ++groups;
+    size_t seen = largest_group;
+    while (group.size() > seen && !largest_group.compare_exchange_weak(seen, group.size())) {
+    }
+    return next_.AcceptAll(group);
+  }
+  std::atomic<size_t> pages{0}, groups{0}, largest_group{0};
+
+ private:
+  core::PageSink& next_;
+  std::atomic<bool> first_{true};
+};
 
 class CrawlTest : public ::testing::Test {
  protected:
@@ -74,8 +102,10 @@ class CrawlTest : public ::testing::Test {
     return o;
   }
 
-  CrawlStats Crawl(const CrawlerOptions& options, const std::vector<std::string>& seeds) {
-    absl::StatusOr<std::unique_ptr<Crawler>> crawler = Crawler::Create(*db_, *indexer_, options);
+  CrawlStats Crawl(const CrawlerOptions& options, const std::vector<std::string>& seeds,
+                   core::PageSink* sink = nullptr) {
+    absl::StatusOr<std::unique_ptr<Crawler>> crawler =
+        Crawler::Create(*db_, sink != nullptr ? *sink : *indexer_, options);
     EXPECT_THAT(crawler, IsOk());
     if (!crawler.ok()) return {};
     EXPECT_THAT((*crawler)->frontier().AddSeeds(seeds), IsOk());
@@ -163,10 +193,15 @@ TEST_F(CrawlTest, SyntheticWebIndexAnswersWhatTheGraphSays) {
   ASSERT_THAT(server, IsOk());
   const testweb::Web& web = *(*server)->web();
 
-  CrawlStats stats = Crawl(LoopbackOptions(), web.SeedUrls());
+  CountingSink sink(*indexer_);
+  CrawlStats stats = Crawl(LoopbackOptions(), web.SeedUrls(), &sink);
   const testweb::Truth& truth = web.ReachableTruth();
   EXPECT_EQ(stats.pages_indexed, truth.FetchedPages().size() + truth.FetchedRedirects().size() +
                                      truth.FetchedMissing().size());
+  // Pages reach the indexer in groups while many are in flight, each once.
+  EXPECT_EQ(sink.pages, stats.pages_indexed);
+  EXPECT_LT(sink.groups, sink.pages);
+  EXPECT_GT(sink.largest_group, 1u);
   EXPECT_EQ(stats.redirects, truth.FetchedRedirects().size());
   EXPECT_GT(stats.robots_disallowed, 0u);
   for (int e = 1; e < kFetchErrorCount; ++e) {

@@ -82,7 +82,9 @@ struct CrawlStats {
   uint64_t dropped = 0;            // given up after max_attempts or refused
   uint64_t sink_errors = 0;
   uint64_t ip_waits = 0;           // fetches delayed by the per-IP cap
-  // Wall time spent by fetch coroutines in each phase, in seconds.
+  // Wall time spent by fetch coroutines fetching and parsing, summed over
+  // coroutines, and by the store thread handing pages to the sink (the
+  // indexer), in seconds.
   double fetch_seconds = 0, parse_seconds = 0, index_seconds = 0;
   FrontierStats frontier;
 };

@@ -50,7 +50,8 @@ struct WarcImportStats {
   uint64_t bytes = 0;           // HTTP bodies extracted
 };
 
-// Imports every record of `reader` into `sink`.
+// Imports every record of `reader` into `sink`, handing it 32 pages at a
+// time (PageSink::AcceptAll).
 // Errors: only when the import cannot go on (kDataLoss after
 // max_consecutive_errors damaged records in a row); per-record problems are
 // counted in the stats and reported to on_error.
