@@ -2,6 +2,7 @@
 // `inlinks lost` (tools/query_commands.h).
 #include "query_commands.h"
 
+#include <algorithm>
 #include <charconv>
 #include <clocale>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <ctime>
 #include <cwchar>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -547,16 +549,30 @@ int StatsCommand(const std::vector<std::string>& argv) {
     std::error_code ec2;
     if (e->is_regular_file(ec2)) bytes += e->file_size(ec2);
   }
+  // Table bytes per family, largest first (what the space goes to).
+  std::vector<std::pair<uint64_t, std::string_view>> families;
+  for (int f = 0; f < storage::kFamilyCount; ++f) {
+    auto family = static_cast<storage::Family>(f);
+    families.emplace_back((*db)->ApproximateSize(family), storage::FamilyName(family));
+  }
+  std::sort(families.begin(), families.end(), std::greater<>());
   std::string out;
   char buf[1024];
   if (format == "json") {
     std::snprintf(buf, sizeof(buf),
                   "{\"live_links\":%lld,\"lost_links\":%lld,\"pages\":%lld,"
                   "\"target_domains\":%lld,\"target_domains_with_lost\":%lld,"
-                  "\"disk_bytes\":%llu}\n",
+                  "\"disk_bytes\":%llu,\"table_bytes\":{",
                   static_cast<long long>(live), static_cast<long long>(lost),
                   static_cast<long long>(*pages), static_cast<long long>(domains),
                   static_cast<long long>(domains_ever), static_cast<unsigned long long>(bytes));
+    out = buf;
+    for (size_t i = 0; i < families.size(); ++i) {
+      out += i > 0 ? ",\"" : "\"";
+      out += families[i].second;
+      out += "\":" + std::to_string(families[i].first);
+    }
+    out += "}}\n";
   } else {
     std::snprintf(buf, sizeof(buf),
                   "live links      %lld\n"
@@ -568,8 +584,18 @@ int StatsCommand(const std::vector<std::string>& argv) {
                   static_cast<long long>(*pages), static_cast<long long>(domains),
                   static_cast<long long>(domains_ever), bytes / 1048576.0,
                   static_cast<unsigned long long>(bytes));
+    out = buf;
+    out += "tables          ";
+    for (size_t i = 0; i < families.size(); ++i) {
+      if (families[i].first == 0) continue;
+      char mib[32];
+      std::snprintf(mib, sizeof(mib), " %.1f MiB", families[i].first / 1048576.0);
+      if (i > 0) out += ", ";
+      out += families[i].second;
+      out += mib;
+    }
+    out += "\n";
   }
-  out = buf;
   return WriteAll(out) ? 0 : 1;
 }
 

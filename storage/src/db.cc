@@ -36,6 +36,14 @@ constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
     "counters", "buckets", "frontier", "strength", "strength_buckets"};
 constexpr char kFormatKey[] = "inlinks.format_version";
 
+}  // namespace
+
+std::string_view FamilyName(Family family) {
+  return kFamilyNames[static_cast<size_t>(family)];
+}
+
+namespace {
+
 std::string Str(std::string_view s) { return std::string(s); }
 
 // The one place rocksdb::Status becomes absl::Status.

@@ -50,6 +50,9 @@ enum class Family : uint8_t {
 };
 inline constexpr int kFamilyCount = 10;
 
+// The family's column family name in RocksDB ("default" for kMeta).
+std::string_view FamilyName(Family family);
+
 // The on-disk format this build reads and writes. A database written with
 // another version is refused on open (never misread).
 inline constexpr int kFormatVersion = 1;
