@@ -364,7 +364,14 @@ class DbImpl : public Db {
     rocksdb::CompactRangeOptions co;
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
     for (rocksdb::ColumnFamilyHandle* h : handles_) {
-      RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, h, nullptr, nullptr), "compact"));
+      // The bottom level, where this puts everything, in ZSTD: smaller than
+      // the LZ4 that writing uses, for a database about to be served.
+      RETURN_IF_ERROR(
+          FromRocks(db_->SetOptions(h, {{"bottommost_compression", "kZSTD"}}), "compact"));
+      absl::Status compacted = FromRocks(db_->CompactRange(co, h, nullptr, nullptr), "compact");
+      RETURN_IF_ERROR(FromRocks(
+          db_->SetOptions(h, {{"bottommost_compression", "kLZ4Compression"}}), "compact"));
+      RETURN_IF_ERROR(compacted);
     }
     return absl::OkStatus();
   }
@@ -471,10 +478,20 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
     o.write_buffer_size = options.write_buffer_bytes;
     o.max_write_buffer_number = 3;
     o.level_compaction_dynamic_level_bytes = true;
-    // LZ4 on upper levels for speed, ZSTD at the bottom for size: URLs and
-    // anchors compress well.
+    // LZ4 at every level while the database is written: URLs and anchors
+    // compress well, and ZSTD at the bottom level (where most data is
+    // rewritten by compactions) cost 10% of the daemon's CPU in a 50k-page
+    // crawl for 30% less disk. `inlinks compact` (Compact) rewrites the
+    // bottom level with ZSTD.
     o.compression = rocksdb::kLZ4Compression;
-    o.bottommost_compression = rocksdb::kZSTD;
+    o.bottommost_compression = rocksdb::kLZ4Compression;
+    // Level-0 files are merged into level 1 eight at a time (RocksDB's
+    // default: four): the links and strength entries of a page go all over
+    // the key space, so each level-0 -> 1 compaction rewrites most of level
+    // 1 whatever the number of files (50k-page crawl: 6% less CPU).
+    o.level0_file_num_compaction_trigger = 8;
+    o.level0_slowdown_writes_trigger = 32;
+    o.level0_stop_writes_trigger = 48;
     bool point_lookups = f == Family::kPages || f == Family::kCounters ||
                          f == Family::kForward || f == Family::kMeta;
     o.table_factory.reset(table_options(point_lookups));

@@ -662,7 +662,7 @@ TEST_F(DbTest, CompactKeepsDataAndDropsGarbage) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
   std::map<std::string, std::string> pages;
   const std::string filler(200, 'x');
-  // Three flushes in all: below RocksDB's trigger of four level-0 files, so
+  // Three flushes in all: below the trigger of eight level-0 files (db.cc), so
   // no background compaction drops the garbage before `before` is measured.
   for (int round = 0; round < 2; ++round) {
     Batch b(*db);

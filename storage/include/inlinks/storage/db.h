@@ -177,9 +177,9 @@ class Db {
                                                 const Snapshot* snapshot = nullptr) const = 0;
   // Flushes memtables and waits (benchmarks, tests).
   virtual absl::Status Flush() = 0;
-  // Rewrites every family into its final level with the current table
-  // options, dropping overwritten and deleted data (`inlinks compact`):
-  // smaller on disk and faster to read afterwards. Takes minutes on a large
+  // Rewrites every family into its final level, compressed with ZSTD
+  // instead of the LZ4 that writing uses, dropping overwritten and deleted
+  // data (`inlinks compact`): smaller on disk and faster to read afterwards. Takes minutes on a large
   // database; reads and writes may go on meanwhile.
   virtual absl::Status Compact() = 0;
   // Approximate on-disk bytes of a family.
