@@ -512,8 +512,13 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
       // (RocksDB's hash-skiplist iterator); the default skiplist would avoid
       // that but made indexing 38% slower.
       o.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(64));
+      // Each bucket's skiplist holds every merge of its keys (a popular
+      // domain's counter gets one per batch that links to it): 12 levels
+      // instead of RocksDB's 4 keep a search through thousands of them
+      // logarithmic (50k-page crawl: 379-399 -> 414 pages/s).
       o.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(
-          std::max<size_t>(1024, options.write_buffer_bytes / 256)));
+          std::max<size_t>(1024, options.write_buffer_bytes / 256), /*skiplist_height=*/12,
+          /*skiplist_branching_factor=*/4));
     }
     if (f == Family::kBuckets || f == Family::kStrengthBuckets) {
       // A few thousand distinct keys rewritten by every page: a small
