@@ -116,18 +116,26 @@ std::string TakeDb(std::vector<std::string>& args) {
   return "";
 }
 
+// Opens the database in `dir`; null after printing "inlinks COMMAND: why".
+std::unique_ptr<inlinks::storage::Db> OpenOrReport(const char* command, const std::string& dir,
+                                                   const inlinks::storage::DbOptions& options = {}) {
+  auto db = inlinks::storage::Db::Open(dir, options);
+  if (!db.ok()) {
+    std::fprintf(stderr, "inlinks %s: %s\n", command, db.status().ToString().c_str());
+    return nullptr;
+  }
+  return std::move(*db);
+}
+
 int Import(std::vector<std::string> args) {
   std::string dir = TakeDb(args);
   if (dir.empty() || args.empty()) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  auto db = inlinks::storage::Db::Open(dir);
-  if (!db.ok()) {
-    std::fprintf(stderr, "inlinks import: %s\n", db.status().ToString().c_str());
-    return 1;
-  }
-  auto indexer = inlinks::indexer::Indexer::Create(**db);
+  auto db = OpenOrReport("import", dir);
+  if (db == nullptr) return 1;
+  auto indexer = inlinks::indexer::Indexer::Create(*db);
   if (!indexer.ok()) {
     std::fprintf(stderr, "inlinks import: %s\n", indexer.status().ToString().c_str());
     return 1;
@@ -171,12 +179,9 @@ int Check(std::vector<std::string> args) {
   }
   inlinks::storage::DbOptions options;
   options.read_only = true;
-  auto db = inlinks::storage::Db::Open(dir, options);
-  if (!db.ok()) {
-    std::fprintf(stderr, "inlinks check: %s\n", db.status().ToString().c_str());
-    return 1;
-  }
-  auto report = inlinks::indexer::CheckIndex(**db);
+  auto db = OpenOrReport("check", dir, options);
+  if (db == nullptr) return 1;
+  auto report = inlinks::indexer::CheckIndex(*db);
   if (!report.ok()) {
     std::fprintf(stderr, "inlinks check: %s\n", report.status().ToString().c_str());
     return 1;
@@ -210,20 +215,17 @@ int Compact(std::vector<std::string> args) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  auto db = inlinks::storage::Db::Open(dir);
-  if (!db.ok()) {
-    std::fprintf(stderr, "inlinks compact: %s\n", db.status().ToString().c_str());
-    return 1;
-  }
+  auto db = OpenOrReport("compact", dir);
+  if (db == nullptr) return 1;
   auto table_bytes = [&db] {
     uint64_t bytes = 0;
     for (int f = 0; f < inlinks::storage::kFamilyCount; ++f) {
-      bytes += (*db)->ApproximateSize(static_cast<inlinks::storage::Family>(f));
+      bytes += db->ApproximateSize(static_cast<inlinks::storage::Family>(f));
     }
     return bytes;
   };
   const uint64_t before = table_bytes();
-  if (absl::Status s = (*db)->Compact(); !s.ok()) {
+  if (absl::Status s = db->Compact(); !s.ok()) {
     std::fprintf(stderr, "inlinks compact: %s\n", s.ToString().c_str());
     return 1;
   }
@@ -269,12 +271,9 @@ int Rank(std::vector<std::string> args) {
   }
   inlinks::storage::DbOptions db_options;
   db_options.create_if_missing = false;
-  auto db = inlinks::storage::Db::Open(dir, db_options);
-  if (!db.ok()) {
-    std::fprintf(stderr, "inlinks rank: %s\n", db.status().ToString().c_str());
-    return 1;
-  }
-  auto stats = inlinks::indexer::RankPages(**db, options);
+  auto db = OpenOrReport("rank", dir, db_options);
+  if (db == nullptr) return 1;
+  auto stats = inlinks::indexer::RankPages(*db, options);
   if (!stats.ok()) {
     std::fprintf(stderr, "inlinks rank: %s\n", stats.status().ToString().c_str());
     return 1;
