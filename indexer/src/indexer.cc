@@ -31,6 +31,7 @@
 #include "inlinks/core/keys.h"
 #include "inlinks/core/log.h"
 #include "inlinks/core/status_macros.h"
+#include "inlinks/core/string_view.h"
 #include "inlinks/core/url.h"
 #include "inlinks/indexer/order.h"
 #include "inlinks/storage/buckets.h"
@@ -77,7 +78,7 @@ enum class Event { kNew, kRevived, kLost };
 
 struct StrengthPut {
   std::string key;
-  std::string value;
+  size_t link;   // its value is that of link_puts[link] (a copy of the record)
   bool counted;  // a new entry (counted in the directory), not a rewrite
 };
 
@@ -97,8 +98,8 @@ struct PageWrites {
   std::vector<std::string> strength_deletes;
   // Per 'C' key: the fields above; per (scope, source domain) pair: the
   // change of its live links; per (scope, lost day): revivals.
-  std::map<std::string, std::array<int64_t, 6>> counters;
-  std::map<std::string, int64_t> pairs;
+  absl::flat_hash_map<std::string, std::array<int64_t, 6>> counters;
+  absl::flat_hash_map<std::string, int64_t> pairs;
   std::map<std::string, int64_t> revived_by_lost_day;
   std::string page_value;
   std::optional<std::string> forward_value;  // unset: the record is unchanged
@@ -137,7 +138,7 @@ struct Indexer::Impl {
   // The stored (or cached) counts of every pair the pages change, into
   // `values`.
   absl::Status ReadPairs(const std::vector<PageWrites*>& pages,
-                         absl::flat_hash_map<std::string, int64_t>& values)
+                         absl::flat_hash_map<std::string_view, int64_t>& values)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Writes `pages` (distinct sources) in one atomic batch, their counters
   // summed per key. results[i] is set for a page left out of the batch; an
@@ -295,11 +296,12 @@ absl::StatusOr<PageWrites> Indexer::Impl::Diff(Prepared p, const core::Page* pag
   // A live link's entries in the strength order, which hold a copy of its
   // record's value: listed (counted in the directory), rewritten in place
   // (the record changed), unlisted.
+  // Called right after the link's record was added to link_puts.
   auto list = [&](std::string_view url_key, uint32_t domain_len, uint32_t occurrence,
-                  const std::string& value, bool counted) {
+                  bool counted) {
     for (std::string& k :
          internal::StrengthKeys(p.source, sr, url_key, domain_len, occurrence)) {
-      w.strength_puts.push_back({std::move(k), value, counted});
+      w.strength_puts.push_back({std::move(k), w.link_puts.size() - 1, counted});
     }
   };
   auto unlist = [&](std::string_view url_key, uint32_t domain_len, uint32_t occurrence) {
@@ -335,7 +337,7 @@ absl::StatusOr<PageWrites> Indexer::Impl::Diff(Prepared p, const core::Page* pag
         LinkValue v = n.value;
         v.first_seen = o.first_seen;
         w.link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
-        list(n.url_key, o.domain_key_len, n.occurrence, w.link_puts.back().second, true);
+        list(n.url_key, o.domain_key_len, n.occurrence, true);
         count(n.url_key, o.domain_key_len, Event::kRevived, o.lost_time);
         ++delta.links_revived;
         forward_changed = true;
@@ -343,7 +345,7 @@ absl::StatusOr<PageWrites> Indexer::Impl::Diff(Prepared p, const core::Page* pag
         LinkValue v = n.value;
         v.first_seen = o.first_seen;
         w.link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
-        list(n.url_key, o.domain_key_len, n.occurrence, w.link_puts.back().second, false);
+        list(n.url_key, o.domain_key_len, n.occurrence, false);
         ++delta.links_rewritten;
         forward_changed = true;
       }
@@ -367,7 +369,7 @@ absl::StatusOr<PageWrites> Indexer::Impl::Diff(Prepared p, const core::Page* pag
         }
       }
       w.link_puts.emplace_back(std::move(key), storage::EncodeLinkValue(v));
-      list(n.url_key, n.domain_key_len, n.occurrence, w.link_puts.back().second, true);
+      list(n.url_key, n.domain_key_len, n.occurrence, true);
       count(n.url_key, n.domain_key_len, revived ? Event::kRevived : Event::kNew, lost_time);
       if (!revived) ++delta.links_added;
       forward_changed = true;
@@ -437,7 +439,7 @@ absl::StatusOr<PageWrites> Indexer::Impl::Diff(Prepared p, const core::Page* pag
 }
 
 absl::Status Indexer::Impl::ReadPairs(const std::vector<PageWrites*>& pages,
-                                      absl::flat_hash_map<std::string, int64_t>& values) {
+                                      absl::flat_hash_map<std::string_view, int64_t>& values) {
   std::vector<std::string> missing;
   for (const PageWrites* w : pages) {
     for (const auto& [pair_key, d] : w->pairs) {
@@ -462,7 +464,8 @@ absl::Status Indexer::Impl::Commit(std::vector<PageWrites*>& pages,
   // Referring domains: a (scope, source domain) pair going 0 -> n or n -> 0
   // adds or removes one referring domain of the scope, on the day of the page
   // that moved it. Pages are taken in order, as if written one by one.
-  absl::flat_hash_map<std::string, int64_t> pair_values;
+  // Keys are views of the pages' own keys, which stay put until they return.
+  absl::flat_hash_map<std::string_view, int64_t> pair_values;
   RETURN_IF_ERROR(ReadPairs(pages, pair_values));
   std::vector<PageWrites*> kept;
   kept.reserve(pages.size());
@@ -495,13 +498,20 @@ absl::Status Indexer::Impl::Commit(std::vector<PageWrites*>& pages,
   // Everything the pages change, summed per key: one merge per counter for
   // the whole batch.
   storage::Batch batch(db);
-  absl::flat_hash_map<std::string, std::array<int64_t, 3>> totals;    // C
-  absl::flat_hash_map<std::string, std::array<int64_t, 4>> daily;     // D
-  absl::flat_hash_map<std::string, int64_t> pair_deltas, revivals;    // P, V
+  // C, P and V keys are views of the pages' keys (no page's maps change
+  // from here on); D keys are made here.
+  absl::flat_hash_map<std::string_view, std::array<int64_t, 3>> totals;  // C
+  absl::flat_hash_map<std::string, std::array<int64_t, 4>> daily;        // D
+  absl::flat_hash_map<std::string_view, int64_t> pair_deltas, revivals;  // P, V
   int64_t new_pages = 0;
   uint32_t last_day = 0;
-  std::vector<std::pair<std::string, std::string>> link_puts;
-  std::vector<const StrengthPut*> strength_puts;
+  // Views of the pages' keys and values, sorted below.
+  std::vector<std::pair<std::string_view, std::string_view>> link_puts;
+  struct StrengthWrite {
+    std::string_view key, value;
+    bool counted;
+  };
+  std::vector<StrengthWrite> strength_puts;
   for (PageWrites* w : kept) {
     for (const std::string& k : w->lost_deletes) batch.Delete(Family::kLost, k);
     for (const auto& [k, v] : w->lost_puts) batch.Put(Family::kLost, k, v);
@@ -510,8 +520,10 @@ absl::Status Indexer::Impl::Commit(std::vector<PageWrites*>& pages,
       strength_buckets->OnDelete(k);
       batch.Delete(Family::kStrength, k);
     }
-    for (auto& kv : w->link_puts) link_puts.push_back(std::move(kv));
-    for (const StrengthPut& sp : w->strength_puts) strength_puts.push_back(&sp);
+    for (const auto& [key, value] : w->link_puts) link_puts.emplace_back(key, value);
+    for (const StrengthPut& sp : w->strength_puts) {
+      strength_puts.push_back({sp.key, w->link_puts[sp.link].second, sp.counted});
+    }
     for (const auto& [key, d] : w->counters) {
       auto& t = totals[key];
       for (int f = 0; f < 3; ++f) t[f] += d[f];
@@ -539,25 +551,25 @@ absl::Status Indexer::Impl::Commit(std::vector<PageWrites*>& pages,
   std::sort(link_puts.begin(), link_puts.end());
   for (const auto& [key, value] : link_puts) batch.Put(Family::kLinks, key, value);
   std::sort(strength_puts.begin(), strength_puts.end(),
-            [](const StrengthPut* a, const StrengthPut* b) { return a->key < b->key; });
-  for (const StrengthPut* sp : strength_puts) {
-    if (sp->counted) strength_buckets->OnInsert(sp->key);
-    batch.Put(Family::kStrength, sp->key, sp->value);
+            [](const StrengthWrite& a, const StrengthWrite& b) { return a.key < b.key; });
+  for (const StrengthWrite& sp : strength_puts) {
+    if (sp.counted) strength_buckets->OnInsert(sp.key);
+    batch.Put(Family::kStrength, sp.key, sp.value);
   }
   // Counters, in key order too, trailing zero fields left out.
   struct CounterMerge {
-    const std::string* key;
+    std::string_view key;
     std::array<int64_t, 4> d;
-    bool operator<(const CounterMerge& o) const { return *key < *o.key; }
+    bool operator<(const CounterMerge& o) const { return key < o.key; }
   };
   std::vector<CounterMerge> merges;
   merges.reserve(totals.size() + daily.size() + pair_deltas.size() + revivals.size());
-  for (const auto& [key, d] : totals) merges.push_back({&key, {d[0], d[1], d[2], 0}});
-  for (const auto& [key, d] : daily) merges.push_back({&key, d});
-  for (const auto& [key, d] : pair_deltas) merges.push_back({&key, {d, 0, 0, 0}});
-  for (const auto& [key, n] : revivals) merges.push_back({&key, {n, 0, 0, 0}});
+  for (const auto& [key, d] : totals) merges.push_back({key, {d[0], d[1], d[2], 0}});
+  for (const auto& [key, d] : daily) merges.push_back({key, d});
+  for (const auto& [key, d] : pair_deltas) merges.push_back({key, {d, 0, 0, 0}});
+  for (const auto& [key, n] : revivals) merges.push_back({key, {n, 0, 0, 0}});
   const std::string pages_key = storage::PagesCounterKey();
-  if (new_pages > 0) merges.push_back({&pages_key, {new_pages, 0, 0, 0}});
+  if (new_pages > 0) merges.push_back({pages_key, {new_pages, 0, 0, 0}});
   std::sort(merges.begin(), merges.end());
   for (const CounterMerge& m : merges) {
     const int64_t* d = m.d.data();
@@ -565,10 +577,10 @@ absl::Status Indexer::Impl::Commit(std::vector<PageWrites*>& pages,
     while (n > 0 && d[n - 1] == 0) --n;
     switch (n) {
       case 0: break;
-      case 1: batch.AddCounters(*m.key, {d[0]}); break;
-      case 2: batch.AddCounters(*m.key, {d[0], d[1]}); break;
-      case 3: batch.AddCounters(*m.key, {d[0], d[1], d[2]}); break;
-      default: batch.AddCounters(*m.key, {d[0], d[1], d[2], d[3]}); break;
+      case 1: batch.AddCounters(m.key, {d[0]}); break;
+      case 2: batch.AddCounters(m.key, {d[0], d[1]}); break;
+      case 3: batch.AddCounters(m.key, {d[0], d[1], d[2]}); break;
+      default: batch.AddCounters(m.key, {d[0], d[1], d[2], d[3]}); break;
     }
   }
   const bool new_last_day = last_day > history_last_day;
@@ -580,7 +592,7 @@ absl::Status Indexer::Impl::Commit(std::vector<PageWrites*>& pages,
   RETURN_IF_ERROR(db.Write(batch));
   for (const auto& [key, d] : pair_deltas) {
     if (pair_cache.size() >= options.pair_cache_entries) pair_cache.clear();
-    pair_cache[key] = pair_values[key];
+    pair_cache[core::Av(key)] = pair_values[key];
   }
   if (new_last_day) history_last_day = last_day;
   if (absl::Status split = strength_buckets->AfterWrite(); !split.ok()) {
