@@ -410,7 +410,10 @@ TEST_F(DbTest, SnapshotVersionsHoldUnderConcurrentWriters) {
   std::map<uint64_t, std::string> seen;
   int known = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  for (int i = 0; (i < 20000 || known < 100) && std::chrono::steady_clock::now() < deadline;
+  // Until enough snapshots had a version and the writers (which a loaded
+  // machine may not schedule for a while) moved it at least once.
+  for (int i = 0; (i < 20000 || known < 100 || seen.size() < 2) &&
+                  std::chrono::steady_clock::now() < deadline;
        ++i) {
     auto snap = db->GetSnapshot();
     const uint64_t v = snap->version(Family::kPages);
