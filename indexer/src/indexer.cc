@@ -149,6 +149,13 @@ struct Indexer::Impl {
   // status per item.
   std::vector<absl::Status> ApplyAll(std::vector<GroupItem>& items)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // ApplyAll of one item, under the lock.
+  absl::Status ApplyOne(GroupItem item) ABSL_LOCKS_EXCLUDED(mu) {
+    std::vector<GroupItem> items;
+    items.push_back(std::move(item));
+    absl::MutexLock lock(&mu);
+    return ApplyAll(items)[0];
+  }
   bool broken ABSL_GUARDED_BY(mu) = false;
 
   absl::Status ReloadDirectories() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
@@ -708,12 +715,7 @@ Indexer::Indexer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Indexer::~Indexer() = default;
 
 absl::Status Indexer::Index(const core::Page& page, const core::FetchFacts& facts) {
-  std::vector<GroupItem> items(1);
-  items[0].prepared = impl_->Prepare(page);
-  items[0].page = &page;
-  items[0].facts = facts;
-  absl::MutexLock lock(&impl_->mu);
-  return impl_->ApplyAll(items)[0];
+  return impl_->ApplyOne({impl_->Prepare(page), &page, facts});
 }
 
 namespace {
@@ -733,11 +735,7 @@ bool IsGone(const core::FetchFacts& facts) {
 }  // namespace
 
 absl::Status Indexer::MarkGone(std::string_view source_url, const core::FetchFacts& facts) {
-  std::vector<GroupItem> items(1);
-  items[0].prepared = PrepareGone(source_url);
-  items[0].facts = facts;
-  absl::MutexLock lock(&impl_->mu);
-  return impl_->ApplyAll(items)[0];
+  return impl_->ApplyOne({PrepareGone(source_url), nullptr, facts});
 }
 
 absl::Status Indexer::Accept(const core::Page& page, const core::FetchFacts& facts) {
