@@ -634,7 +634,7 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& dir, const DbOpt
 }
 
 Batch::Batch(const Db& db) : rep_(std::make_unique<Rep>()) {
-  rep_->cfs = &static_cast<const DbImpl&>(db).handles();
+  rep_->cfs = &static_cast<const DbImpl&>(db.Target()).handles();
 }
 Batch::~Batch() = default;
 Batch::Batch(Batch&&) noexcept = default;
@@ -665,5 +665,66 @@ void Batch::AddCounters(std::string_view key, std::initializer_list<int64_t> del
 
 size_t Batch::Count() const { return rep_->wb.Count(); }
 size_t Batch::ByteSize() const { return rep_->wb.GetDataSize(); }
+
+namespace {
+
+// Counts a WriteBatch's writes per family; fails on a column family that is
+// not one of `cfs`.
+class FamilyCounter : public rocksdb::WriteBatch::Handler {
+ public:
+  explicit FamilyCounter(const std::vector<rocksdb::ColumnFamilyHandle*>& cfs) : cfs_(cfs) {}
+
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice&, const rocksdb::Slice&) override {
+    return Count(cf);
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice&) override { return Count(cf); }
+  rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice&) override { return Count(cf); }
+  rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice&,
+                                const rocksdb::Slice&) override {
+    return Count(cf);
+  }
+  rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice&, const rocksdb::Slice&) override {
+    return Count(cf);
+  }
+
+  std::array<size_t, kFamilyCount> counts{};
+  uint32_t families = 0;
+
+ private:
+  rocksdb::Status Count(uint32_t cf) {
+    for (int f = 0; f < kFamilyCount; ++f) {
+      if (cfs_[f]->GetID() == cf) {
+        ++counts[f];
+        families |= 1u << f;
+        return rocksdb::Status::OK();
+      }
+    }
+    return rocksdb::Status::InvalidArgument("write to an unknown column family");
+  }
+
+  const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
+};
+
+}  // namespace
+
+std::array<size_t, kFamilyCount> Batch::CountByFamily() const {
+  FamilyCounter counter(*rep_->cfs);
+  // A batch built by Put/Delete/AddCounters always parses.
+  (void)rep_->wb.Iterate(&counter);
+  return counter.counts;
+}
+
+std::string Batch::Data() const { return rep_->wb.Data(); }
+
+absl::StatusOr<Batch> Batch::FromData(const Db& db, std::string data) {
+  Batch batch(db);
+  if (data.size() < 12) return absl::InvalidArgumentError("not a write batch: too short");
+  batch.rep_->wb = rocksdb::WriteBatch(std::move(data));
+  FamilyCounter counter(*batch.rep_->cfs);
+  rocksdb::Status s = batch.rep_->wb.Iterate(&counter);
+  if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat("not a write batch: ", s.ToString()));
+  batch.rep_->families = counter.families;
+  return batch;
+}
 
 }  // namespace inlinks::storage

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -39,6 +40,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::inlinks::testing::IsOk;
+using ::inlinks::testing::IsOkAndHolds;
 using ::inlinks::testing::StatusIs;
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
@@ -270,6 +272,139 @@ TEST_F(DbTest, BatchOfAnotherDatabaseIsRefusedAndWritesNothing) {
   EXPECT_THAT(db->Write(b), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_TRUE(Keys(*db, Family::kLinks, {"", ""}).empty());
   EXPECT_TRUE(Keys(*other, Family::kLinks, {"", ""}).empty());
+}
+
+TEST_F(DbTest, BatchCountsItsWritesPerFamily) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
+  Batch b(*db);
+  b.Put(Family::kLinks, "a", "1");
+  b.Put(Family::kLinks, "b", "2");
+  b.Delete(Family::kLost, "c");
+  b.AddCounters("k", {1, 2});
+  b.AddCounter("k", 3);
+  b.Put(Family::kStrengthBuckets, "", "7");
+  std::array<size_t, kFamilyCount> expected{};
+  expected[static_cast<int>(Family::kLinks)] = 2;
+  expected[static_cast<int>(Family::kLost)] = 1;
+  expected[static_cast<int>(Family::kCounters)] = 2;
+  expected[static_cast<int>(Family::kStrengthBuckets)] = 1;
+  EXPECT_EQ(b.CountByFamily(), expected);
+  EXPECT_EQ(b.Count(), 6u);
+}
+
+// A batch's bytes replayed into another database make the same writes there,
+// counter merges included, and count as writes of their families.
+TEST_F(DbTest, BatchDataReplaysIntoAnotherDatabase) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> other, Db::Open((root_ / "other").string()));
+  {
+    Batch seed(*other);
+    seed.Put(Family::kLost, "gone", "x");
+    seed.AddCounter("k", 10);
+    ASSERT_OK(other->Write(seed));
+  }
+  Batch b(*db);
+  b.Put(Family::kLinks, "a", "1");
+  b.Delete(Family::kLost, "gone");
+  b.AddCounter("k", 5);
+  ASSERT_OK(db->Write(b));
+
+  const auto before = other->GetSnapshot();
+  ASSERT_OK_AND_ASSIGN(Batch replay, Batch::FromData(*other, b.Data()));
+  EXPECT_EQ(replay.CountByFamily(), b.CountByFamily());
+  ASSERT_OK(other->Write(replay));
+  const auto after = other->GetSnapshot();
+  EXPECT_THAT(other->Get(Family::kLinks, "a"), IsOkAndHolds(std::optional<std::string>("1")));
+  EXPECT_THAT(other->Get(Family::kLost, "gone"), IsOkAndHolds(std::optional<std::string>()));
+  EXPECT_THAT(other->GetCounter("k"), IsOkAndHolds(int64_t{15}));
+  EXPECT_THAT(db->GetCounter("k"), IsOkAndHolds(int64_t{5}));
+  // The replayed batch moved the versions of exactly the families it wrote.
+  EXPECT_NE(before->version(Family::kLinks), after->version(Family::kLinks));
+  EXPECT_NE(before->version(Family::kCounters), after->version(Family::kCounters));
+  EXPECT_EQ(before->version(Family::kPages), after->version(Family::kPages));
+}
+
+TEST_F(DbTest, BatchFromBytesThatAreNoBatchIsInvalidArgument) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
+  Batch b(*db);
+  b.Put(Family::kLinks, "a", "1");
+  b.Put(Family::kLinks, "b", "2");
+  const std::string data = b.Data();
+  EXPECT_THAT(Batch::FromData(*db, ""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Batch::FromData(*db, "not a write batch at all"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // Cut short: the count in the header no longer matches the records.
+  EXPECT_THAT(Batch::FromData(*db, data.substr(0, data.size() - 3)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // A column family id this database does not have.
+  // (RocksDB's record: type 0x05 = a put into a column family, then its id.)
+  ASSERT_EQ(data[12], 0x05);
+  std::string unknown = data;
+  unknown[13] = '\x7f';
+  EXPECT_THAT(Batch::FromData(*db, unknown),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown column family")));
+  EXPECT_THAT(Batch::FromData(*db, unknown), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_TRUE(Keys(*db, Family::kLinks, {"", ""}).empty());
+}
+
+// A Db that wraps another builds its batches for the wrapped one.
+class ForwardingDb : public Db {
+ public:
+  explicit ForwardingDb(Db& inner) : inner_(inner) {}
+  absl::Status Write(Batch& batch) override {
+    ++writes;
+    return inner_.Write(batch);
+  }
+  absl::StatusOr<std::optional<std::string>> Get(Family f, std::string_view key,
+                                                 const Snapshot* s) const override {
+    return inner_.Get(f, key, s);
+  }
+  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      Family f, const std::vector<std::string_view>& keys, const Snapshot* s) const override {
+    return inner_.MultiGet(f, keys, s);
+  }
+  absl::StatusOr<int64_t> GetCounter(std::string_view key, const Snapshot* s) const override {
+    return inner_.GetCounter(key, s);
+  }
+  absl::StatusOr<std::vector<int64_t>> GetCounters(std::string_view key,
+                                                   const Snapshot* s) const override {
+    return inner_.GetCounters(key, s);
+  }
+  absl::StatusOr<std::vector<int64_t>> MultiGetCounter(
+      const std::vector<std::string>& keys) const override {
+    return inner_.MultiGetCounter(keys);
+  }
+  std::unique_ptr<Snapshot> GetSnapshot() const override { return inner_.GetSnapshot(); }
+  std::unique_ptr<Iterator> NewIterator(Family f, const core::KeyRange& range,
+                                        const Snapshot* s) const override {
+    return inner_.NewIterator(f, range, s);
+  }
+  absl::Status Flush() override { return inner_.Flush(); }
+  absl::Status Compact() override { return inner_.Compact(); }
+  uint64_t ApproximateSize(Family f) const override { return inner_.ApproximateSize(f); }
+  MemoryUsage Memory() const override { return inner_.Memory(); }
+  const std::string& dir() const override { return inner_.dir(); }
+  const Db& Target() const override { return inner_.Target(); }
+
+  int writes = 0;
+
+ private:
+  Db& inner_;
+};
+
+TEST_F(DbTest, BatchOfAWrappingDbWritesTheWrappedOne) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
+  ForwardingDb wrapper(*db);
+  Batch b(wrapper);
+  b.Put(Family::kLinks, "a", "1");
+  ASSERT_OK(wrapper.Write(b));
+  EXPECT_EQ(wrapper.writes, 1);
+  EXPECT_THAT(db->Get(Family::kLinks, "a"), IsOkAndHolds(std::optional<std::string>("1")));
+  // Its batches are the wrapped database's, not another's.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> other, Db::Open((root_ / "other").string()));
+  Batch mine(wrapper);
+  mine.Put(Family::kLinks, "b", "2");
+  EXPECT_THAT(other->Write(mine), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // A reader taking snapshots while a writer commits batches never sees part of

@@ -51,6 +51,17 @@ MATCHER_P2(StatusIs, code, message_matcher,
          ::testing::Matches(message_matcher)(std::string(s.message()));
 }
 
+// An OK absl::StatusOr whose value matches `value_matcher` (or equals it).
+MATCHER_P(IsOkAndHolds, value_matcher,
+          std::string(negation ? "is not OK or holds no value matching " : "is OK and holds ") +
+              ::testing::PrintToString(value_matcher)) {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status().ToString();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
+}
+
 }  // namespace inlinks::testing
 
 #define INLINKS_TESTING_CONCAT_INNER_(a, b) a##b

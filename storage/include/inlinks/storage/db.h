@@ -22,6 +22,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <initializer_list>
@@ -105,6 +106,16 @@ class Batch {
   void AddCounters(std::string_view key, std::initializer_list<int64_t> deltas);
   size_t Count() const;
   size_t ByteSize() const;
+  // How many writes (puts, deletes, counter merges) the batch makes to each
+  // family, indexed by Family.
+  std::array<size_t, kFamilyCount> CountByFamily() const;
+
+  // The batch's writes as bytes, and a batch for `db` that makes exactly
+  // those writes: benchmarks replay the writes another component made, with
+  // none of its work, into a database opened with the same families.
+  // kInvalidArgument when `data` is not such bytes.
+  std::string Data() const;
+  static absl::StatusOr<Batch> FromData(const Db& db, std::string data);
 
  private:
   friend class DbImpl;
@@ -194,6 +205,9 @@ class Db {
   };
   virtual MemoryUsage Memory() const = 0;
   virtual const std::string& dir() const = 0;
+  // The database a Batch for this Db is built for: itself, or for a Db that
+  // wraps another (and forwards its writes to it), the wrapped one.
+  virtual const Db& Target() const { return *this; }
 };
 
 // A counter is a vector of 1..kMaxCounterFields int64 fields, each 8 bytes
