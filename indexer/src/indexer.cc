@@ -106,6 +106,15 @@ struct PageWrites {
   IndexStats delta;
 };
 
+// A (scope, source domain) pair the pages of a group change: its count as
+// the group goes, page by page (read before the group), and the sum of the
+// group's changes to it. Keyed by views of the pages' own pair keys.
+struct PairState {
+  int64_t value = 0;
+  int64_t delta = 0;
+};
+using PairStates = absl::flat_hash_map<std::string_view, PairState>;
+
 // One page handed to ApplyAll; `page` null = the page is gone.
 struct GroupItem {
   absl::StatusOr<Prepared> prepared;
@@ -136,9 +145,8 @@ struct Indexer::Impl {
                                   const core::FetchFacts& facts) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // The stored (or cached) counts of every pair the pages change, into
-  // `values`.
-  absl::Status ReadPairs(const std::vector<PageWrites*>& pages,
-                         absl::flat_hash_map<std::string_view, int64_t>& values)
+  // `pairs` (their deltas zero).
+  absl::Status ReadPairs(const std::vector<PageWrites*>& pages, PairStates& pairs)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Writes `pages` (distinct sources) in one atomic batch, their counters
   // summed per key. results[i] is set for a page left out of the batch; an
@@ -446,23 +454,24 @@ absl::StatusOr<PageWrites> Indexer::Impl::Diff(Prepared p, const core::Page* pag
 }
 
 absl::Status Indexer::Impl::ReadPairs(const std::vector<PageWrites*>& pages,
-                                      absl::flat_hash_map<std::string_view, int64_t>& values) {
+                                      PairStates& pairs) {
   std::vector<std::string> missing;
   for (const PageWrites* w : pages) {
     for (const auto& [pair_key, d] : w->pairs) {
-      if (d == 0 || values.contains(pair_key)) continue;
+      if (d == 0) continue;
+      auto [state, inserted] = pairs.try_emplace(pair_key);
+      if (!inserted) continue;
       auto cached = pair_cache.find(pair_key);
       if (cached != pair_cache.end()) {
-        values.emplace(pair_key, cached->second);
+        state->second.value = cached->second;
       } else {
-        values.emplace(pair_key, 0);
         missing.push_back(pair_key);
       }
     }
   }
   if (missing.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::vector<int64_t> read, db.MultiGetCounter(missing));
-  for (size_t i = 0; i < missing.size(); ++i) values[missing[i]] = read[i];
+  for (size_t i = 0; i < missing.size(); ++i) pairs.find(missing[i])->second.value = read[i];
   return absl::OkStatus();
 }
 
@@ -472,31 +481,42 @@ absl::Status Indexer::Impl::Commit(std::vector<PageWrites*>& pages,
   // adds or removes one referring domain of the scope, on the day of the page
   // that moved it. Pages are taken in order, as if written one by one.
   // Keys are views of the pages' own keys, which stay put until they return.
-  absl::flat_hash_map<std::string_view, int64_t> pair_values;
-  RETURN_IF_ERROR(ReadPairs(pages, pair_values));
+  PairStates pairs;
+  RETURN_IF_ERROR(ReadPairs(pages, pairs));
   std::vector<PageWrites*> kept;
   kept.reserve(pages.size());
+  struct PairChange {
+    std::string_view key;
+    int64_t d;
+    PairState* state;
+  };
+  std::vector<PairChange> changes;
   for (size_t i = 0; i < pages.size(); ++i) {
     PageWrites& w = *pages[i];
+    changes.clear();
     bool negative = false;
-    for (const auto& [pair_key, d] : w.pairs) negative |= pair_values[pair_key] + d < 0;
+    for (const auto& [pair_key, d] : w.pairs) {
+      if (d == 0) continue;
+      PairState& state = pairs.find(pair_key)->second;
+      negative |= state.value + d < 0;
+      changes.push_back({pair_key, d, &state});
+    }
     if (negative) {
       results[i] = absl::DataLossError("referring-domain pair counter would go negative");
       continue;
     }
-    for (const auto& [pair_key, d] : w.pairs) {
-      if (d == 0) continue;
-      int64_t& value = pair_values[pair_key];
-      const int64_t before = value;
-      value += d;
-      if ((before == 0) != (value == 0)) {
+    for (const auto& [pair_key, d, state] : changes) {
+      const int64_t before = state->value;
+      state->value += d;
+      state->delta += d;
+      if ((before == 0) != (state->value == 0)) {
         ScopeKind kind;
         std::string_view scope, source_domain;
         if (!storage::ParsePairCounterKey(pair_key, kind, scope, source_domain)) {
           return absl::InternalError("unparseable pair counter key");
         }
         w.counters[storage::ScopeCounterKey(kind, scope)][storage::kReferringDomainsField] +=
-            value == 0 ? -1 : +1;
+            state->value == 0 ? -1 : +1;
       }
     }
     kept.push_back(&w);
@@ -505,11 +525,11 @@ absl::Status Indexer::Impl::Commit(std::vector<PageWrites*>& pages,
   // Everything the pages change, summed per key: one merge per counter for
   // the whole batch.
   storage::Batch batch(db);
-  // C, P and V keys are views of the pages' keys (no page's maps change
-  // from here on); D keys are made here.
+  // C and V keys are views of the pages' keys (no page's maps change from
+  // here on), as are P keys (`pairs`); D keys are made here.
   absl::flat_hash_map<std::string_view, std::array<int64_t, 3>> totals;  // C
   absl::flat_hash_map<std::string, std::array<int64_t, 4>> daily;        // D
-  absl::flat_hash_map<std::string_view, int64_t> pair_deltas, revivals;  // P, V
+  absl::flat_hash_map<std::string_view, int64_t> revivals;               // V
   int64_t new_pages = 0;
   uint32_t last_day = 0;
   // Views of the pages' keys and values, sorted below.
@@ -545,9 +565,6 @@ absl::Status Indexer::Impl::Commit(std::vector<PageWrites*>& pages,
       auto& dd = daily[storage::DailyCounterKey(kind, std::string_view(key).substr(2), w->day)];
       for (int f = 0; f < 4; ++f) dd[f] += day[f];
     }
-    for (const auto& [key, d] : w->pairs) {
-      if (d != 0) pair_deltas[key] += d;
-    }
     for (const auto& [key, n] : w->revived_by_lost_day) revivals[key] += n;
     if (w->new_page) ++new_pages;
     batch.Put(Family::kPages, w->source, w->page_value);
@@ -570,10 +587,10 @@ absl::Status Indexer::Impl::Commit(std::vector<PageWrites*>& pages,
     bool operator<(const CounterMerge& o) const { return key < o.key; }
   };
   std::vector<CounterMerge> merges;
-  merges.reserve(totals.size() + daily.size() + pair_deltas.size() + revivals.size());
+  merges.reserve(totals.size() + daily.size() + pairs.size() + revivals.size());
   for (const auto& [key, d] : totals) merges.push_back({key, {d[0], d[1], d[2], 0}});
   for (const auto& [key, d] : daily) merges.push_back({key, d});
-  for (const auto& [key, d] : pair_deltas) merges.push_back({key, {d, 0, 0, 0}});
+  for (const auto& [key, state] : pairs) merges.push_back({key, {state.delta, 0, 0, 0}});
   for (const auto& [key, n] : revivals) merges.push_back({key, {n, 0, 0, 0}});
   const std::string pages_key = storage::PagesCounterKey();
   if (new_pages > 0) merges.push_back({pages_key, {new_pages, 0, 0, 0}});
@@ -597,9 +614,9 @@ absl::Status Indexer::Impl::Commit(std::vector<PageWrites*>& pages,
   strength_buckets->Stage(batch);
 
   RETURN_IF_ERROR(db.Write(batch));
-  for (const auto& [key, d] : pair_deltas) {
+  for (const auto& [key, state] : pairs) {
     if (pair_cache.size() >= options.pair_cache_entries) pair_cache.clear();
-    pair_cache[core::Av(key)] = pair_values[key];
+    pair_cache[core::Av(key)] = state.value;
   }
   if (new_last_day) history_last_day = last_day;
   if (absl::Status split = strength_buckets->AfterWrite(); !split.ok()) {
