@@ -18,6 +18,9 @@
 //                       captured and written again as they are into a fresh
 //                       database: the storage cost of everything the index
 //                       keeps, without the indexer's own work
+//   .../issue3_only     the same without the strength order's entries and
+//                       the daily history counters (added by later issues)
+//   .../records_only    reverse, page and forward records only
 // Pages are generated like real ones: 100 links, URLs ~60 bytes, anchors ~20
 // bytes, Zipf-like target popularity over 50,000 hosts.
 #include <sys/resource.h>
@@ -241,50 +244,62 @@ class CapturingDb : public inlinks::storage::Db {
   std::function<void(const Batch&)> on_write_;
 };
 
-// The storage cost of the indexer's own writes: every batch that indexing
-// the pages in groups of 32 wrote (records, strength order, counters,
-// directory counts and splits, page and forward records), captured while
-// indexing a first database, then written as they are into a fresh one, with
-// none of the indexer's reads, diffing or bookkeeping. One iteration writes
-// them all; items = the links of all pages, as above.
-void BM_ReplayIndexWrites(benchmark::State& state) {
-  const auto& pages = Pages();
-  std::vector<std::string> captured;
-  std::array<size_t, inlinks::storage::kFamilyCount> per_family{};
-  {
+// Every batch that indexing the pages in groups of 32 wrote (records,
+// strength order, counters, directory counts and splits, page and forward
+// records), captured while indexing a first database; made once, kept for
+// the replays below.
+struct CapturedWrites {
+  std::vector<std::string> batches;
+  absl::Status status;
+};
+
+const CapturedWrites& IndexWrites() {
+  static const CapturedWrites captured = [] {
+    CapturedWrites out;
     TempDb source;
-    CapturingDb capture(*source.db, [&](const inlinks::storage::Batch& b) {
-      captured.push_back(b.Data());
-      const auto counts = b.CountByFamily();
-      for (size_t f = 0; f < counts.size(); ++f) per_family[f] += counts[f];
-    });
+    CapturingDb capture(*source.db,
+                        [&](const inlinks::storage::Batch& b) { out.batches.push_back(b.Data()); });
     auto indexer = inlinks::indexer::Indexer::Create(capture).value();
     inlinks::core::FetchFacts facts;
     facts.http_status = 200;
     facts.fetch_time_unix = 1000;
+    const auto& pages = Pages();
     std::vector<inlinks::core::PageAndFacts> group;
-    for (size_t i = 0; i < pages.size(); i += kGroup) {
+    for (size_t i = 0; i < pages.size() && out.status.ok(); i += kGroup) {
       group.clear();
       for (size_t g = i; g < std::min(pages.size(), i + kGroup); ++g) {
         group.push_back({&pages[g], facts});
       }
-      for (const absl::Status& s : indexer->AcceptAll(group)) {
-        if (!s.ok()) {
-          state.SkipWithError(std::string(s.message()).c_str());
-          return;
-        }
-      }
+      for (const absl::Status& s : indexer->AcceptAll(group)) out.status.Update(s);
     }
+    return out;
+  }();
+  return captured;
+}
+
+// The storage cost of (part of) the indexer's own writes: the captured
+// batches, keeping the writes `keep` accepts, written as they are into a
+// fresh database with none of the indexer's reads, diffing or bookkeeping.
+// One iteration writes them all; items = the links of all pages, as above.
+template <typename Keep>
+void ReplayIndexWrites(benchmark::State& state, Keep keep) {
+  const CapturedWrites& captured = IndexWrites();
+  if (!captured.status.ok()) {
+    state.SkipWithError(std::string(captured.status.message()).c_str());
+    return;
   }
   TempDb t;
   std::vector<inlinks::storage::Batch> batches;
-  batches.reserve(captured.size());
-  for (std::string& data : captured) {
-    auto batch = inlinks::storage::Batch::FromData(*t.db, std::move(data));
+  batches.reserve(captured.batches.size());
+  std::array<size_t, inlinks::storage::kFamilyCount> per_family{};
+  for (const std::string& data : captured.batches) {
+    auto batch = inlinks::storage::Batch::FromData(*t.db, data, keep);
     if (!batch.ok()) {
       state.SkipWithError(std::string(batch.status().message()).c_str());
       return;
     }
+    const auto counts = batch->CountByFamily();
+    for (size_t f = 0; f < counts.size(); ++f) per_family[f] += counts[f];
     batches.push_back(std::move(*batch));
   }
   for (auto _ : state) {
@@ -295,6 +310,7 @@ void BM_ReplayIndexWrites(benchmark::State& state) {
       }
     }
   }
+  const auto& pages = Pages();
   size_t links = 0;
   for (const Page& p : pages) links += p.links.size();
   Report(state, pages.size(), links);
@@ -307,6 +323,28 @@ void BM_ReplayIndexWrites(benchmark::State& state) {
     state.counters[std::string(inlinks::storage::FamilyName(family)) + "_per_link"] =
         static_cast<double>(per_family[f]) / static_cast<double>(links);
   }
+}
+
+using inlinks::storage::Family;
+
+void BM_ReplayIndexWrites(benchmark::State& state) {
+  ReplayIndexWrites(state, [](Family, std::string_view) { return true; });
+}
+// Without what later issues added: the strength order (its entries; its
+// directory counts stay, standing in for the key-order directory over
+// `links` that it replaced) and the daily history counters (D and V).
+void BM_ReplayIndexWritesIssue3(benchmark::State& state) {
+  ReplayIndexWrites(state, [](Family f, std::string_view key) {
+    if (f == Family::kStrength) return false;
+    return !(f == Family::kCounters && !key.empty() && (key[0] == 'D' || key[0] == 'V'));
+  });
+}
+// The records alone: reverse records, page and forward records.
+void BM_ReplayIndexWritesRecords(benchmark::State& state) {
+  ReplayIndexWrites(state, [](Family f, std::string_view) {
+    return f == Family::kLinks || f == Family::kPages || f == Family::kForward ||
+           f == Family::kMeta;
+  });
 }
 
 void BM_IndexFirstCrawl(benchmark::State& state) { IndexPages(state, false); }
@@ -347,8 +385,14 @@ int main(int argc, char** argv) {
       ->Iterations(groups);
   benchmark::RegisterBenchmark("BM_IndexRecrawlSame/group:32", BM_IndexRecrawlSameGrouped)
       ->Iterations(groups);
-  // Last: it holds every captured batch in memory (peak RSS).
+  // Last: they hold every captured batch in memory (peak RSS).
   benchmark::RegisterBenchmark("BM_ReplayIndexWrites/group:32", BM_ReplayIndexWrites)
+      ->Iterations(1);
+  benchmark::RegisterBenchmark("BM_ReplayIndexWrites/group:32/issue3_only",
+                               BM_ReplayIndexWritesIssue3)
+      ->Iterations(1);
+  benchmark::RegisterBenchmark("BM_ReplayIndexWrites/group:32/records_only",
+                               BM_ReplayIndexWritesRecords)
       ->Iterations(1);
   RateReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
@@ -372,6 +416,13 @@ int main(int argc, char** argv) {
     std::printf("the indexer's own writes replayed bare: %.0f links/s = %.3f x the bare write of "
                 "the reverse records alone; the indexer runs at %.3f x its replayed writes\n",
                 replay, replay / bare, first / replay);
+  }
+  for (const char* part : {"issue3_only", "records_only"}) {
+    const double rate = reporter.rates_[std::string("BM_ReplayIndexWrites/group:32/") + part];
+    if (bare > 0 && rate > 0) {
+      std::printf("replayed, %s: %.0f links/s = %.3f x the bare write\n", part, rate,
+                  rate / bare);
+    }
   }
   benchmark::Shutdown();
   return 0;

@@ -705,6 +705,56 @@ class FamilyCounter : public rocksdb::WriteBatch::Handler {
   const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
 };
 
+// Copies the writes of a WriteBatch that `keep` accepts into `out`.
+class FilteringCopier : public rocksdb::WriteBatch::Handler {
+ public:
+  FilteringCopier(const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
+                  absl::FunctionRef<bool(Family, std::string_view)> keep,
+                  rocksdb::WriteBatch& out)
+      : cfs_(cfs), keep_(keep), out_(out) {}
+
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
+                        const rocksdb::Slice& value) override {
+    return Copy(cf, key, [&](rocksdb::ColumnFamilyHandle* h) { return out_.Put(h, key, value); });
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    return Copy(cf, key, [&](rocksdb::ColumnFamilyHandle* h) { return out_.Delete(h, key); });
+  }
+  rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    return Copy(cf, key,
+                [&](rocksdb::ColumnFamilyHandle* h) { return out_.SingleDelete(h, key); });
+  }
+  rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice& begin,
+                                const rocksdb::Slice& end) override {
+    return Copy(cf, begin,
+                [&](rocksdb::ColumnFamilyHandle* h) { return out_.DeleteRange(h, begin, end); });
+  }
+  rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice& key,
+                          const rocksdb::Slice& value) override {
+    return Copy(cf, key, [&](rocksdb::ColumnFamilyHandle* h) { return out_.Merge(h, key, value); });
+  }
+
+  uint32_t families = 0;
+
+ private:
+  template <typename Write>
+  rocksdb::Status Copy(uint32_t cf, const rocksdb::Slice& key, Write write) {
+    for (int f = 0; f < kFamilyCount; ++f) {
+      if (cfs_[f]->GetID() != cf) continue;
+      if (!keep_(static_cast<Family>(f), std::string_view(key.data(), key.size()))) {
+        return rocksdb::Status::OK();
+      }
+      families |= 1u << f;
+      return write(cfs_[f]);
+    }
+    return rocksdb::Status::InvalidArgument("write to an unknown column family");
+  }
+
+  const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
+  absl::FunctionRef<bool(Family, std::string_view)> keep_;
+  rocksdb::WriteBatch& out_;
+};
+
 }  // namespace
 
 std::array<size_t, kFamilyCount> Batch::CountByFamily() const {
@@ -724,6 +774,18 @@ absl::StatusOr<Batch> Batch::FromData(const Db& db, std::string data) {
   rocksdb::Status s = batch.rep_->wb.Iterate(&counter);
   if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat("not a write batch: ", s.ToString()));
   batch.rep_->families = counter.families;
+  return batch;
+}
+
+absl::StatusOr<Batch> Batch::FromData(const Db& db, std::string_view data,
+                                      absl::FunctionRef<bool(Family, std::string_view)> keep) {
+  if (data.size() < 12) return absl::InvalidArgumentError("not a write batch: too short");
+  const rocksdb::WriteBatch in{std::string(data)};
+  Batch batch(db);
+  FilteringCopier copier(*batch.rep_->cfs, keep, batch.rep_->wb);
+  rocksdb::Status s = in.Iterate(&copier);
+  if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat("not a write batch: ", s.ToString()));
+  batch.rep_->families = copier.families;
   return batch;
 }
 

@@ -324,6 +324,38 @@ TEST_F(DbTest, BatchDataReplaysIntoAnotherDatabase) {
   EXPECT_EQ(before->version(Family::kPages), after->version(Family::kPages));
 }
 
+TEST_F(DbTest, BatchDataReplaysOnlyTheWritesKept) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> other, Db::Open((root_ / "other").string()));
+  Batch b(*db);
+  b.Put(Family::kLinks, "a", "1");
+  b.Put(Family::kLinks, "skip-b", "2");
+  b.Put(Family::kPages, "p", "3");
+  b.AddCounter("keep", 4);
+  b.AddCounter("skip", 5);
+  const std::string data = b.Data();
+  ASSERT_OK_AND_ASSIGN(Batch kept, Batch::FromData(*other, data, [](Family f, std::string_view k) {
+                         return f != Family::kPages && !k.starts_with("skip");
+                       }));
+  std::array<size_t, kFamilyCount> expected{};
+  expected[static_cast<int>(Family::kLinks)] = 1;
+  expected[static_cast<int>(Family::kCounters)] = 1;
+  EXPECT_EQ(kept.CountByFamily(), expected);
+  const auto before = other->GetSnapshot();
+  ASSERT_OK(other->Write(kept));
+  const auto after = other->GetSnapshot();
+  EXPECT_EQ(Keys(*other, Family::kLinks, {"", ""}), std::vector<std::string>{"a"});
+  EXPECT_TRUE(Keys(*other, Family::kPages, {"", ""}).empty());
+  EXPECT_THAT(other->GetCounter("keep"), IsOkAndHolds(int64_t{4}));
+  EXPECT_THAT(other->GetCounter("skip"), IsOkAndHolds(int64_t{0}));
+  EXPECT_EQ(before->version(Family::kPages), after->version(Family::kPages));
+  EXPECT_NE(before->version(Family::kLinks), after->version(Family::kLinks));
+  // The filtering path refuses bytes that are no batch too.
+  EXPECT_THAT(Batch::FromData(*other, std::string_view(data).substr(0, data.size() - 3),
+                              [](Family, std::string_view) { return true; }),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST_F(DbTest, BatchFromBytesThatAreNoBatchIsInvalidArgument) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
   Batch b(*db);

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "inlinks/core/keys.h"
@@ -116,6 +117,10 @@ class Batch {
   // kInvalidArgument when `data` is not such bytes.
   std::string Data() const;
   static absl::StatusOr<Batch> FromData(const Db& db, std::string data);
+  // As FromData, keeping only the writes for which keep(family, key) holds.
+  static absl::StatusOr<Batch> FromData(
+      const Db& db, std::string_view data,
+      absl::FunctionRef<bool(Family family, std::string_view key)> keep);
 
  private:
   friend class DbImpl;
