@@ -195,52 +195,18 @@ void IndexPages(benchmark::State& state, bool recrawl, size_t group = 1) {
 
 // A Db that hands every batch written through it to `on_write` before
 // writing it to `inner`.
-class CapturingDb : public inlinks::storage::Db {
+class CapturingDb : public inlinks::storage::ForwardingDb {
  public:
   using Batch = inlinks::storage::Batch;
-  using Family = inlinks::storage::Family;
-  using Snapshot = inlinks::storage::Snapshot;
   CapturingDb(Db& inner, std::function<void(const Batch&)> on_write)
-      : inner_(inner), on_write_(std::move(on_write)) {}
+      : ForwardingDb(inner), on_write_(std::move(on_write)) {}
 
   absl::Status Write(Batch& batch) override {
     on_write_(batch);
-    return inner_.Write(batch);
+    return ForwardingDb::Write(batch);
   }
-  absl::StatusOr<std::optional<std::string>> Get(Family f, std::string_view key,
-                                                 const Snapshot* s) const override {
-    return inner_.Get(f, key, s);
-  }
-  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
-      Family f, const std::vector<std::string_view>& keys, const Snapshot* s) const override {
-    return inner_.MultiGet(f, keys, s);
-  }
-  absl::StatusOr<int64_t> GetCounter(std::string_view key, const Snapshot* s) const override {
-    return inner_.GetCounter(key, s);
-  }
-  absl::StatusOr<std::vector<int64_t>> GetCounters(std::string_view key,
-                                                   const Snapshot* s) const override {
-    return inner_.GetCounters(key, s);
-  }
-  absl::StatusOr<std::vector<int64_t>> MultiGetCounter(
-      const std::vector<std::string>& keys) const override {
-    return inner_.MultiGetCounter(keys);
-  }
-  std::unique_ptr<Snapshot> GetSnapshot() const override { return inner_.GetSnapshot(); }
-  std::unique_ptr<inlinks::storage::Iterator> NewIterator(Family f,
-                                                          const inlinks::core::KeyRange& range,
-                                                          const Snapshot* s) const override {
-    return inner_.NewIterator(f, range, s);
-  }
-  absl::Status Flush() override { return inner_.Flush(); }
-  absl::Status Compact() override { return inner_.Compact(); }
-  uint64_t ApproximateSize(Family f) const override { return inner_.ApproximateSize(f); }
-  MemoryUsage Memory() const override { return inner_.Memory(); }
-  const std::string& dir() const override { return inner_.dir(); }
-  const Db& Target() const override { return inner_.Target(); }
 
  private:
-  Db& inner_;
   std::function<void(const Batch&)> on_write_;
 };
 

@@ -757,6 +757,42 @@ class FilteringCopier : public rocksdb::WriteBatch::Handler {
 
 }  // namespace
 
+absl::Status ForwardingDb::Write(Batch& batch) { return inner_.Write(batch); }
+absl::StatusOr<std::optional<std::string>> ForwardingDb::Get(Family family,
+                                                             std::string_view key,
+                                                             const Snapshot* snapshot) const {
+  return inner_.Get(family, key, snapshot);
+}
+absl::StatusOr<std::vector<std::optional<std::string>>> ForwardingDb::MultiGet(
+    Family family, const std::vector<std::string_view>& keys, const Snapshot* snapshot) const {
+  return inner_.MultiGet(family, keys, snapshot);
+}
+absl::StatusOr<int64_t> ForwardingDb::GetCounter(std::string_view key,
+                                                 const Snapshot* snapshot) const {
+  return inner_.GetCounter(key, snapshot);
+}
+absl::StatusOr<std::vector<int64_t>> ForwardingDb::GetCounters(std::string_view key,
+                                                               const Snapshot* snapshot) const {
+  return inner_.GetCounters(key, snapshot);
+}
+absl::StatusOr<std::vector<int64_t>> ForwardingDb::MultiGetCounter(
+    const std::vector<std::string>& keys) const {
+  return inner_.MultiGetCounter(keys);
+}
+std::unique_ptr<Snapshot> ForwardingDb::GetSnapshot() const { return inner_.GetSnapshot(); }
+std::unique_ptr<Iterator> ForwardingDb::NewIterator(Family family, const core::KeyRange& range,
+                                                    const Snapshot* snapshot) const {
+  return inner_.NewIterator(family, range, snapshot);
+}
+absl::Status ForwardingDb::Flush() { return inner_.Flush(); }
+absl::Status ForwardingDb::Compact() { return inner_.Compact(); }
+uint64_t ForwardingDb::ApproximateSize(Family family) const {
+  return inner_.ApproximateSize(family);
+}
+Db::MemoryUsage ForwardingDb::Memory() const { return inner_.Memory(); }
+const std::string& ForwardingDb::dir() const { return inner_.dir(); }
+const Db& ForwardingDb::Target() const { return inner_.Target(); }
+
 std::array<size_t, kFamilyCount> Batch::CountByFamily() const {
   FamilyCounter counter(*rep_->cfs);
   // A batch built by Put/Delete/AddCounters always parses.

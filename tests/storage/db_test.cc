@@ -380,58 +380,29 @@ TEST_F(DbTest, BatchFromBytesThatAreNoBatchIsInvalidArgument) {
 }
 
 // A Db that wraps another builds its batches for the wrapped one.
-class ForwardingDb : public Db {
+class CountingDb : public ForwardingDb {
  public:
-  explicit ForwardingDb(Db& inner) : inner_(inner) {}
+  using ForwardingDb::ForwardingDb;
   absl::Status Write(Batch& batch) override {
     ++writes;
-    return inner_.Write(batch);
+    return ForwardingDb::Write(batch);
   }
-  absl::StatusOr<std::optional<std::string>> Get(Family f, std::string_view key,
-                                                 const Snapshot* s) const override {
-    return inner_.Get(f, key, s);
-  }
-  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
-      Family f, const std::vector<std::string_view>& keys, const Snapshot* s) const override {
-    return inner_.MultiGet(f, keys, s);
-  }
-  absl::StatusOr<int64_t> GetCounter(std::string_view key, const Snapshot* s) const override {
-    return inner_.GetCounter(key, s);
-  }
-  absl::StatusOr<std::vector<int64_t>> GetCounters(std::string_view key,
-                                                   const Snapshot* s) const override {
-    return inner_.GetCounters(key, s);
-  }
-  absl::StatusOr<std::vector<int64_t>> MultiGetCounter(
-      const std::vector<std::string>& keys) const override {
-    return inner_.MultiGetCounter(keys);
-  }
-  std::unique_ptr<Snapshot> GetSnapshot() const override { return inner_.GetSnapshot(); }
-  std::unique_ptr<Iterator> NewIterator(Family f, const core::KeyRange& range,
-                                        const Snapshot* s) const override {
-    return inner_.NewIterator(f, range, s);
-  }
-  absl::Status Flush() override { return inner_.Flush(); }
-  absl::Status Compact() override { return inner_.Compact(); }
-  uint64_t ApproximateSize(Family f) const override { return inner_.ApproximateSize(f); }
-  MemoryUsage Memory() const override { return inner_.Memory(); }
-  const std::string& dir() const override { return inner_.dir(); }
-  const Db& Target() const override { return inner_.Target(); }
-
   int writes = 0;
-
- private:
-  Db& inner_;
 };
 
 TEST_F(DbTest, BatchOfAWrappingDbWritesTheWrappedOne) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
-  ForwardingDb wrapper(*db);
+  CountingDb wrapper(*db);
   Batch b(wrapper);
   b.Put(Family::kLinks, "a", "1");
   ASSERT_OK(wrapper.Write(b));
   EXPECT_EQ(wrapper.writes, 1);
   EXPECT_THAT(db->Get(Family::kLinks, "a"), IsOkAndHolds(std::optional<std::string>("1")));
+  // Reads go to the wrapped database too.
+  EXPECT_THAT(wrapper.Get(Family::kLinks, "a"),
+              IsOkAndHolds(std::optional<std::string>("1")));
+  EXPECT_EQ(&wrapper.Target(), db.get());
+  EXPECT_EQ(wrapper.dir(), db->dir());
   // Its batches are the wrapped database's, not another's.
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> other, Db::Open((root_ / "other").string()));
   Batch mine(wrapper);

@@ -215,6 +215,42 @@ class Db {
   virtual const Db& Target() const { return *this; }
 };
 
+// A Db that forwards every call to another, which must outlive it: derive
+// from it to watch or change some calls (benchmarks capture the batches a
+// component writes; tests count writes).
+class ForwardingDb : public Db {
+ public:
+  explicit ForwardingDb(Db& inner) : inner_(inner) {}
+
+  absl::Status Write(Batch& batch) override;
+  absl::StatusOr<std::optional<std::string>> Get(Family family, std::string_view key,
+                                                 const Snapshot* snapshot = nullptr) const override;
+  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      Family family, const std::vector<std::string_view>& keys,
+      const Snapshot* snapshot = nullptr) const override;
+  absl::StatusOr<int64_t> GetCounter(std::string_view key,
+                                     const Snapshot* snapshot = nullptr) const override;
+  absl::StatusOr<std::vector<int64_t>> GetCounters(std::string_view key,
+                                                   const Snapshot* snapshot = nullptr) const override;
+  absl::StatusOr<std::vector<int64_t>> MultiGetCounter(
+      const std::vector<std::string>& keys) const override;
+  std::unique_ptr<Snapshot> GetSnapshot() const override;
+  std::unique_ptr<Iterator> NewIterator(Family family, const core::KeyRange& range,
+                                        const Snapshot* snapshot = nullptr) const override;
+  absl::Status Flush() override;
+  absl::Status Compact() override;
+  uint64_t ApproximateSize(Family family) const override;
+  MemoryUsage Memory() const override;
+  const std::string& dir() const override;
+  const Db& Target() const override;
+
+ protected:
+  Db& inner() const { return inner_; }
+
+ private:
+  Db& inner_;
+};
+
 // A counter is a vector of 1..kMaxCounterFields int64 fields, each 8 bytes
 // little-endian two's complement, added field-wise by the merge operator.
 inline constexpr size_t kMaxCounterFields = 4;
