@@ -38,6 +38,9 @@ using core::Av;
 using core::Sv;
 constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
 using SteadyClock = std::chrono::steady_clock;
+// How long a stopping crawl waits for the pages being stored to be written
+// and acknowledged (a group takes well under a second).
+constexpr std::chrono::seconds kStoreDrainLimit{30};
 
 int64_t SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -95,10 +98,9 @@ class StoreQueue {
 
   StoreQueue(core::PageSink& sink, std::atomic<uint64_t>& busy_ns)
       : sink_(sink), busy_ns_(busy_ns), thread_([this] { Loop(); }) {}
-  // Finishes the group being stored; items still queued are not stored. The
-  // coroutines waiting for either are not resumed when the io_context has
-  // stopped (a crawl stopped past its grace period): their URLs stay leased
-  // in the frontier and are fetched again by the next crawl.
+  // Finishes the group being stored; items still queued are not stored.
+  // Their coroutines are not resumed once the io_context has stopped: the
+  // crawl calls Close() and waits for the group before it stops.
   ~StoreQueue() {
     {
       std::lock_guard lock(mu_);
@@ -108,13 +110,32 @@ class StoreQueue {
     thread_.join();
   }
 
-  // Queues `item`, which must live until its `done` is signalled.
-  void Push(Item* item) {
+  // Queues `item`, which must live until its `done` is signalled. False
+  // (nothing queued, `done` not signalled) once the queue is closed.
+  bool Push(Item* item) {
     {
       std::lock_guard lock(mu_);
+      if (closed_) return false;
       queue_.push_back(item);
     }
     cv_.notify_one();
+    return true;
+  }
+
+  // Takes no more items, and signals the queued ones that have not started
+  // with kCancelled: they are not stored. The group being stored is
+  // finished and signalled as usual.
+  void Close() {
+    std::vector<Item*> cancelled;
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+      cancelled.swap(queue_);
+    }
+    for (Item* item : cancelled) {
+      item->status = absl::CancelledError("the crawl is stopping: not stored");
+      item->done.try_send(boost::system::error_code());
+    }
   }
 
  private:
@@ -154,6 +175,7 @@ class StoreQueue {
   std::condition_variable cv_;
   std::vector<Item*> queue_;
   bool stop_ = false;
+  bool closed_ = false;
   std::thread thread_;  // last: starts after the members it uses
 };
 
@@ -173,6 +195,10 @@ struct Crawler::Impl {
 
   std::atomic<bool> stopping{false};
   std::atomic<int> active{0};
+  // Pages handed to the store queue whose leases are not settled yet: the
+  // crawl waits for them when it stops, past the grace period if need be
+  // (kStoreDrainLimit), so that a stored page is always acknowledged.
+  std::atomic<int> storing{0};
   std::mutex mu;  // guards fatal, robots, ip_slots
   absl::Status fatal;
 
@@ -353,22 +379,37 @@ struct Crawler::Impl {
     }
   }
 
+  enum class Stored {
+    kNothing,   // nothing to store
+    kYes,       // stored; the caller settles the lease, then --storing
+    kNo,        // the sink failed (counted); as kYes
+    kStopping,  // not stored, the crawl is stopping: the lease stays queued
+  };
+
   // Hands `page` to the sink (through the store queue) and waits for it to
-  // be stored. False (after counting) when it was not stored.
-  asio::awaitable<bool> Store(const core::Page& page, const FetchResult& r, int64_t now) {
+  // be stored.
+  asio::awaitable<Stored> Store(const core::Page& page, const FetchResult& r, int64_t now) {
     asio::any_io_executor ex = co_await asio::this_coro::executor;
     StoreQueue::Item item(page, core::FetchFacts{r.status, now / 1000, r.ip}, std::move(ex));
-    store_queue->Push(&item);
+    ++storing;
+    if (!store_queue->Push(&item)) {
+      --storing;
+      co_return Stored::kStopping;
+    }
     co_await item.done.async_receive(kToken);
     const absl::Status& s = item.status;
     if (s.ok()) {
       ++counters.pages_indexed;
-      co_return true;
+      co_return Stored::kYes;
+    }
+    if (s.code() == absl::StatusCode::kCancelled) {
+      --storing;
+      co_return Stored::kStopping;
     }
     ++counters.sink_errors;
     INLINKS_LOG(WARNING) << "storing " << page.url << ": " << s;
     if (s.code() == absl::StatusCode::kDataLoss) Fatal(s);
-    co_return false;
+    co_return Stored::kNo;
   }
 
   asio::awaitable<void> Process(Lease lease) {
@@ -476,7 +517,7 @@ struct Crawler::Impl {
       co_return;
     }
 
-    bool stored = true;
+    Stored stored = Stored::kNothing;
     if (r.status >= 300 && r.status < 400 && !r.location.empty()) {
       ++counters.redirects;
       absl::StatusOr<core::Url> target = core::ResolveUrl(*url, r.location);
@@ -518,11 +559,13 @@ struct Crawler::Impl {
       record.base = url->href();
       stored = co_await Store(record, r, now);
     }
-    if (!stored) {
+    if (stored == Stored::kStopping) co_return;
+    if (stored == Stored::kNo) {
       RetryOrDrop(lease, now, options.retry_delay_ms, host_delay);
-      co_return;
+    } else {
+      Check(frontier->Complete(lease, found, now, host_delay));
     }
-    Check(frontier->Complete(lease, found, now, host_delay));
+    if (stored != Stored::kNothing) --storing;
   }
 
   asio::awaitable<void> Worker() {
@@ -575,6 +618,19 @@ struct Crawler::Impl {
     while (active > 0 && SteadyClock::now() < deadline) {
       timer.expires_after(std::chrono::milliseconds(10));
       co_await timer.async_wait(kToken);
+    }
+    // Fetches still running are abandoned (their URLs stay queued), and so
+    // are pages still waiting to be stored; the pages being stored are
+    // finished and their leases settled.
+    store_queue->Close();
+    deadline = SteadyClock::now() + kStoreDrainLimit;
+    while (storing > 0 && SteadyClock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(5));
+      co_await timer.async_wait(kToken);
+    }
+    if (storing > 0) {
+      INLINKS_LOG(WARNING) << storing << " pages being stored left unacknowledged: the store took "
+                           << "over " << kStoreDrainLimit.count() << " s";
     }
     fetcher->CloseIdle();
     io->stop();

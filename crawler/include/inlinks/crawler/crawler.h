@@ -59,6 +59,8 @@ struct CrawlerOptions {
   int64_t max_retry_after_ms = 3600 * 1000;
   // On Stop(): how long in-flight fetches may take before they are
   // abandoned (they stay queued and are fetched again on the next start).
+  // Pages whose writing to the sink has begun are finished and their URLs
+  // settled even past it; pages still waiting for the sink stay queued.
   int64_t stop_grace_ms = 3000;
   // Unix milliseconds; the system clock when empty. Tests inject one.
   std::function<int64_t()> clock;
