@@ -10,6 +10,7 @@
 #include <ctime>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -89,7 +90,8 @@ class StoreQueue {
         : page(&page), facts(std::move(facts)), done(std::move(ex), 1) {}
     const core::Page* page;
     core::FetchFacts facts;
-    absl::Status status;  // set before `done` is signalled
+    absl::Status status;     // set before `done` is signalled
+    bool cancelled = false;  // by Close(): not given to the sink
     Done done;
   };
   // Pages handed to the sink in one call, at most: the batch of pages
@@ -123,8 +125,8 @@ class StoreQueue {
   }
 
   // Takes no more items, and signals the queued ones that have not started
-  // with kCancelled: they are not stored. The group being stored is
-  // finished and signalled as usual.
+  // as `cancelled`: they are not stored. The group being stored is finished
+  // and signalled as usual.
   void Close() {
     std::vector<Item*> cancelled;
     {
@@ -133,6 +135,7 @@ class StoreQueue {
       cancelled.swap(queue_);
     }
     for (Item* item : cancelled) {
+      item->cancelled = true;
       item->status = absl::CancelledError("the crawl is stopping: not stored");
       item->done.try_send(boost::system::error_code());
     }
@@ -381,30 +384,45 @@ struct Crawler::Impl {
 
   enum class Stored {
     kNothing,   // nothing to store
-    kYes,       // stored; the caller settles the lease, then --storing
-    kNo,        // the sink failed (counted); as kYes
+    kYes,       // stored: the caller settles the lease
+    kNo,        // the sink failed (counted): the caller retries or drops it
     kStopping,  // not stored, the crawl is stopping: the lease stays queued
   };
 
+  // Counts one page in `storing` while it exists: from the hand-over to the
+  // store queue until the coroutine has settled its lease, however it ends.
+  class StoringMark {
+   public:
+    explicit StoringMark(std::atomic<int>& n) : n_(n) { ++n_; }
+    StoringMark(const StoringMark&) = delete;
+    StoringMark& operator=(const StoringMark&) = delete;
+    ~StoringMark() { --n_; }
+
+   private:
+    std::atomic<int>& n_;
+  };
+
   // Hands `page` to the sink (through the store queue) and waits for it to
-  // be stored.
-  asio::awaitable<Stored> Store(const core::Page& page, const FetchResult& r, int64_t now) {
+  // be stored. `mark` (the caller's, kept until its lease is settled) counts
+  // the page in `storing` unless the result is kStopping.
+  asio::awaitable<Stored> Store(const core::Page& page, const FetchResult& r, int64_t now,
+                                std::optional<StoringMark>& mark) {
     asio::any_io_executor ex = co_await asio::this_coro::executor;
     StoreQueue::Item item(page, core::FetchFacts{r.status, now / 1000, r.ip}, std::move(ex));
-    ++storing;
+    mark.emplace(storing);
     if (!store_queue->Push(&item)) {
-      --storing;
+      mark.reset();
       co_return Stored::kStopping;
     }
     co_await item.done.async_receive(kToken);
+    if (item.cancelled) {
+      mark.reset();
+      co_return Stored::kStopping;
+    }
     const absl::Status& s = item.status;
     if (s.ok()) {
       ++counters.pages_indexed;
       co_return Stored::kYes;
-    }
-    if (s.code() == absl::StatusCode::kCancelled) {
-      --storing;
-      co_return Stored::kStopping;
     }
     ++counters.sink_errors;
     INLINKS_LOG(WARNING) << "storing " << page.url << ": " << s;
@@ -518,6 +536,7 @@ struct Crawler::Impl {
     }
 
     Stored stored = Stored::kNothing;
+    std::optional<StoringMark> storing_mark;  // released when Process returns
     if (r.status >= 300 && r.status < 400 && !r.location.empty()) {
       ++counters.redirects;
       absl::StatusOr<core::Url> target = core::ResolveUrl(*url, r.location);
@@ -531,7 +550,7 @@ struct Crawler::Impl {
         link.tag = core::LinkTag::kRedirect;
         link.internal = core::SiteOf(url->host()) == core::SiteOf(target->host());
         page.links.push_back(std::move(link));
-        stored = co_await Store(page, r, now);
+        stored = co_await Store(page, r, now, storing_mark);
         found.push_back({target->href(), EntryKind::kPage, true});
       }
     } else if (r.status >= 200 && r.status < 300) {
@@ -544,20 +563,20 @@ struct Crawler::Impl {
         core::Page record;
         record.url = url->href();
         record.base = url->href();
-        stored = co_await Store(record, r, now);
+        stored = co_await Store(record, r, now, storing_mark);
       } else {
         counters.links_found += page->links.size();
         for (const core::Link& link : page->links) {
           if (!options.follow_nofollow && link.nofollow()) continue;
           found.push_back({link.target, EntryKind::kPage, link.tag == core::LinkTag::kRedirect});
         }
-        stored = co_await Store(*page, r, now);
+        stored = co_await Store(*page, r, now, storing_mark);
       }
     } else if (r.status >= 400) {
       core::Page record;  // 404/410: the sink marks the page gone
       record.url = url->href();
       record.base = url->href();
-      stored = co_await Store(record, r, now);
+      stored = co_await Store(record, r, now, storing_mark);
     }
     if (stored == Stored::kStopping) co_return;
     if (stored == Stored::kNo) {
@@ -565,7 +584,6 @@ struct Crawler::Impl {
     } else {
       Check(frontier->Complete(lease, found, now, host_delay));
     }
-    if (stored != Stored::kNothing) --storing;
   }
 
   asio::awaitable<void> Worker() {

@@ -424,7 +424,7 @@ TEST_F(CrawlTest, TlsHandshakeStallTimesOut) {
   EXPECT_EQ(stats.robots_unavailable, 1u);
 }
 
-// Stops the crawl when its third group reaches the sink, then takes long
+// Stops the crawl while its third group is at the sink, and takes long
 // enough over that group that the grace period is over before it is written.
 class StopWhileStoringSink : public core::PageSink {
  public:
@@ -434,6 +434,10 @@ class StopWhileStoringSink : public core::PageSink {
   }
   std::vector<absl::Status> AcceptAll(std::span<const core::PageAndFacts> group) override {
     if (++groups_ == 3) {
+      // Pages fetched meanwhile queue up behind this group; then the crawl
+      // is told to stop, and its grace period runs out before the group is
+      // written.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
       crawler->Stop();
       std::this_thread::sleep_for(std::chrono::milliseconds(400));
     }
@@ -464,6 +468,7 @@ class StopWhileStoringSink : public core::PageSink {
 TEST_F(CrawlTest, StopPastGraceSettlesThePagesBeingStored) {
   testweb::ServerOptions so;
   so.threads = 2;
+  so.record_requests = true;
   testweb::WebSpec spec;
   spec.seed = 11;
   spec.hosts = 8;
@@ -508,6 +513,18 @@ TEST_F(CrawlTest, StopPastGraceSettlesThePagesBeingStored) {
   // The crawl did stop early, leaving pages for the next one.
   EXPECT_FALSE(queued.empty());
   for (const std::string& url : stored) EXPECT_FALSE(queued.contains(url)) << url;
+  // Pages fetched but not stored (waiting for the sink, or still being
+  // fetched) are all queued again; there were some.
+  size_t given_back = 0;
+  for (const testweb::RequestRecord& r : (*server)->Requests()) {
+    if (r.url.ends_with("/robots.txt")) continue;
+    absl::StatusOr<core::Url> url = core::ParseUrl(r.url);
+    ASSERT_THAT(url, IsOk()) << r.url;
+    if (stored.contains(url->href())) continue;
+    EXPECT_TRUE(queued.contains(url->href())) << url->href();
+    ++given_back;
+  }
+  EXPECT_GT(given_back, 0u);
 }
 
 // A host nobody answers for (connection refused) does not hold a --once
