@@ -25,8 +25,8 @@
 // bytes, Zipf-like target popularity over 50,000 hosts.
 #include <sys/resource.h>
 
-#include <cstdio>
 #include <array>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <map>
