@@ -19,6 +19,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <array>
 #include <span>
 #include <vector>
@@ -668,6 +669,19 @@ size_t Batch::ByteSize() const { return rep_->wb.GetDataSize(); }
 
 namespace {
 
+// The family whose column family has id `cf`, or nullopt.
+std::optional<Family> FamilyOfId(const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
+                                 uint32_t cf) {
+  for (int f = 0; f < kFamilyCount; ++f) {
+    if (cfs[f]->GetID() == cf) return static_cast<Family>(f);
+  }
+  return std::nullopt;
+}
+
+rocksdb::Status UnknownFamily() {
+  return rocksdb::Status::InvalidArgument("write to an unknown column family");
+}
+
 // Counts a WriteBatch's writes per family; fails on a column family that is
 // not one of `cfs`.
 class FamilyCounter : public rocksdb::WriteBatch::Handler {
@@ -692,14 +706,12 @@ class FamilyCounter : public rocksdb::WriteBatch::Handler {
 
  private:
   rocksdb::Status Count(uint32_t cf) {
-    for (int f = 0; f < kFamilyCount; ++f) {
-      if (cfs_[f]->GetID() == cf) {
-        ++counts[f];
-        families |= 1u << f;
-        return rocksdb::Status::OK();
-      }
-    }
-    return rocksdb::Status::InvalidArgument("write to an unknown column family");
+    const std::optional<Family> family = FamilyOfId(cfs_, cf);
+    if (!family) return UnknownFamily();
+    const int f = static_cast<int>(*family);
+    ++counts[f];
+    families |= 1u << f;
+    return rocksdb::Status::OK();
   }
 
   const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
@@ -739,15 +751,12 @@ class FilteringCopier : public rocksdb::WriteBatch::Handler {
  private:
   template <typename Write>
   rocksdb::Status Copy(uint32_t cf, const rocksdb::Slice& key, Write write) {
-    for (int f = 0; f < kFamilyCount; ++f) {
-      if (cfs_[f]->GetID() != cf) continue;
-      if (!keep_(static_cast<Family>(f), std::string_view(key.data(), key.size()))) {
-        return rocksdb::Status::OK();
-      }
-      families |= 1u << f;
-      return write(cfs_[f]);
-    }
-    return rocksdb::Status::InvalidArgument("write to an unknown column family");
+    const std::optional<Family> family = FamilyOfId(cfs_, cf);
+    if (!family) return UnknownFamily();
+    if (!keep_(*family, std::string_view(key.data(), key.size()))) return rocksdb::Status::OK();
+    const int f = static_cast<int>(*family);
+    families |= 1u << f;
+    return write(cfs_[f]);
   }
 
   const std::vector<rocksdb::ColumnFamilyHandle*>& cfs_;
