@@ -7,8 +7,10 @@
 
 #include <toml++/toml.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "inlinks/core/string_view.h"
 
 namespace inlinks::tools {
@@ -66,6 +68,26 @@ std::function<absl::Status(DaemonConfig&, std::string_view)> FrontierInt(
     c.crawl.frontier.*field = static_cast<T>(*n);
     return absl::OkStatus();
   };
+}
+
+// A duration ("500ms", "1.5s", "2m"; a bare number is seconds) in whole
+// milliseconds within [min_ms, max_ms].
+absl::StatusOr<int64_t> ParseMillis(const char* name, std::string_view v, int64_t min_ms,
+                                    int64_t max_ms) {
+  absl::Duration d;
+  double seconds = 0;
+  bool parsed = absl::ParseDuration(Av(v), &d);
+  if (!parsed && absl::SimpleAtod(Av(v), &seconds)) {
+    d = absl::Seconds(seconds);
+    parsed = true;
+  }
+  const int64_t ms = parsed ? absl::ToInt64Milliseconds(d) : 0;
+  if (!parsed || ms < min_ms || ms > max_ms) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, ": '", Av(v), "' is not a duration from ", min_ms, "ms to ",
+                     max_ms / 1000, "s (e.g. 500ms, 2s, 1m)"));
+  }
+  return ms;
 }
 
 std::function<absl::Status(DaemonConfig&, std::string_view)> Str(std::string DaemonConfig::*field) {
@@ -170,6 +192,14 @@ const std::vector<OptionDef>& Options() {
        FrontierInt("max-query-params", &FO::max_query_params, 0, 100000)},
       {"max-redirects", Kind::kInt, "N", "redirect hops followed (default 5)",
        FrontierInt("max-redirects", &FO::max_redirects, 0, 100)},
+      {"refresh-interval", Kind::kString, "DURATION",
+       "crawl: publish newly indexed pages to queries this often (default 1s; e.g. 500ms, 5s)",
+       [](DaemonConfig& c, std::string_view v) -> absl::Status {
+         absl::StatusOr<int64_t> ms = ParseMillis("refresh-interval", v, 1, 3'600'000);
+         if (!ms.ok()) return ms.status();
+         c.refresh_interval_ms = *ms;
+         return absl::OkStatus();
+       }},
       {"recrawl-interval", Kind::kInt, "SECONDS",
        "fetch each page again this long after its last fetch (default 604800 = 7 days; 0 = "
        "never)",

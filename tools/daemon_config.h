@@ -29,6 +29,8 @@ struct DaemonConfig {
   std::string progress = "auto";   // auto | yes | no
   std::string log_level = "info";
   bool help = false;
+  // crawl: how often the index publishes what was crawled (refresh-interval).
+  int64_t refresh_interval_ms = 1000;
   crawler::CrawlerOptions crawl;
 };
 

@@ -82,6 +82,8 @@ constexpr char kUsage[] =
     "      Indexes the pages of WARC files into the database in DIR.\n"
     "  check --db DIR\n"
     "      Verifies every counter and pagination bucket against the records.\n"
+    "  migrate --db DIR\n"
+    "      Converts a database of an older format version to this build's.\n"
     "  compact --db DIR\n"
     "      Rewrites the database with current options, dropping overwritten and\n"
     "      deleted data: smaller on disk and faster to query (minutes when large).\n"
@@ -135,7 +137,11 @@ int Import(std::vector<std::string> args) {
   }
   auto db = OpenOrReport("import", dir);
   if (db == nullptr) return 1;
-  auto indexer = inlinks::indexer::Indexer::Create(*db);
+  // Pages are published in the background, once a second, and all of them
+  // when the indexer is destroyed at the end.
+  inlinks::indexer::IndexerOptions indexer_options;
+  indexer_options.refresh_interval_ms = 1000;
+  auto indexer = inlinks::indexer::Indexer::Create(*db, indexer_options);
   if (!indexer.ok()) {
     std::fprintf(stderr, "inlinks import: %s\n", indexer.status().ToString().c_str());
     return 1;
@@ -205,8 +211,34 @@ int Check(std::vector<std::string> args) {
     std::printf("daily history kept since unix time %lld (older days not checked)\n",
                 static_cast<long long>(*report->history_since));
   }
+  if (report->pages_pending > 0) {
+    std::printf("%llu pages in %llu journal entries wait for the next refresh (the published "
+                "view was checked; their page and forward records are ahead of it)\n",
+                static_cast<unsigned long long>(report->pages_pending),
+                static_cast<unsigned long long>(report->journal_entries));
+  }
   for (const std::string& m : report->messages) std::printf("  %s\n", m.c_str());
   return report->ok() ? 0 : 1;
+}
+
+int Migrate(std::vector<std::string> args) {
+  std::string dir = TakeDb(args);
+  if (dir.empty() || !args.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  inlinks::storage::DbOptions options;
+  options.create_if_missing = false;
+  auto db = OpenOrReport("migrate", dir, options);
+  if (db == nullptr) return 1;
+  const int from = db->opened_format_version();
+  if (from == inlinks::storage::kFormatVersion) {
+    std::printf("%s is already in format version %d: nothing to do\n", dir.c_str(), from);
+  } else {
+    std::printf("%s converted from format version %d to %d\n", dir.c_str(), from,
+                inlinks::storage::kFormatVersion);
+  }
+  return 0;
 }
 
 int Compact(std::vector<std::string> args) {
@@ -429,6 +461,7 @@ int main(int argc, char** argv) {
   if (command == "extract") return Extract(args);
   if (command == "import") return Import(args);
   if (command == "check") return Check(args);
+  if (command == "migrate") return Migrate(args);
   if (command == "rank") return Rank(args);
   if (command == "compact") return Compact(args);
   if (command == "backlinks") return inlinks::tools::BacklinksCommand(args);

@@ -165,7 +165,8 @@ absl::StatusOr<std::unique_ptr<inlinks::query::Server>> StartServer(
 }
 
 // The crawler's figures in Prometheus text, appended to the API's /metrics.
-std::string CrawlerMetrics(const inlinks::crawler::Crawler& c, const inlinks::storage::Db& db) {
+std::string CrawlerMetrics(const inlinks::crawler::Crawler& c, const inlinks::indexer::Indexer& ix,
+                           const inlinks::storage::Db& db) {
   CrawlStats s = c.stats();
   std::string out;
   auto counter = [&](const char* name, const char* help, uint64_t v) {
@@ -178,6 +179,19 @@ std::string CrawlerMetrics(const inlinks::crawler::Crawler& c, const inlinks::st
   };
   counter("inlinks_crawl_fetches_total", "HTTP fetches of pages and sitemaps", s.fetches);
   counter("inlinks_crawl_pages_indexed_total", "pages stored in the index", s.pages_indexed);
+  const inlinks::indexer::RefreshStats r = ix.refresh_stats();
+  counter("inlinks_index_refreshes_total", "refreshes that published pages", r.refreshes);
+  counter("inlinks_index_published_pages_total",
+          "page indexings published to queries by the refreshes", r.pages);
+  counter("inlinks_index_published_link_changes_total",
+          "link changes published to queries by the refreshes", r.events);
+  counter("inlinks_index_refresh_errors_total", "refresh batches that failed (retried)",
+          r.errors);
+  absl::StrAppendFormat(&out,
+                        "# HELP inlinks_index_refresh_seconds_total time spent refreshing\n"
+                        "# TYPE inlinks_index_refresh_seconds_total counter\n"
+                        "inlinks_index_refresh_seconds_total %.3f\n",
+                        r.seconds);
   counter("inlinks_crawl_links_total", "links found on fetched pages", s.links_found);
   counter("inlinks_crawl_bytes_total", "response bytes received", s.bytes);
   out += "# HELP inlinks_crawl_responses_total responses by status class\n"
@@ -215,6 +229,32 @@ std::string CrawlerMetrics(const inlinks::crawler::Crawler& c, const inlinks::st
   return out;
 }
 
+// The last lines of a crawl: what it fetched and indexed, and how the index
+// was published.
+void PrintSummary(const CrawlStats& s, double secs, const inlinks::indexer::RefreshStats& r,
+                  int64_t refresh_interval_ms, const absl::Status& refreshed) {
+  std::fprintf(stderr,
+               "inlinksd: %llu pages indexed, %llu links, %llu fetches, %.1f MB in %.1f s "
+               "(%.0f pages/s); queue %llu, known %llu; robots-skipped %llu; "
+               "time in fetch %.1f s, parse %.1f s, index %.1f s; errors:%s\n",
+               static_cast<unsigned long long>(s.pages_indexed),
+               static_cast<unsigned long long>(s.links_found),
+               static_cast<unsigned long long>(s.fetches), s.bytes / 1e6, secs,
+               s.pages_indexed / std::max(secs, 1e-9),
+               static_cast<unsigned long long>(s.frontier.queued),
+               static_cast<unsigned long long>(s.frontier.known),
+               static_cast<unsigned long long>(s.robots_disallowed), s.fetch_seconds,
+               s.parse_seconds, s.index_seconds, ErrorSummary(s).c_str());
+  std::fprintf(stderr,
+               "inlinksd: index refreshed %llu times every %lld ms: %llu link changes of %llu "
+               "pages folded in %.1f s (last %.0f ms)%s\n",
+               static_cast<unsigned long long>(r.refreshes),
+               static_cast<long long>(refresh_interval_ms),
+               static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.pages),
+               r.seconds, r.last_seconds * 1000,
+               refreshed.ok() ? "" : (" (last refresh failed: " + refreshed.ToString() + ")").c_str());
+}
+
 // Serves until SIGTERM/SIGINT.
 int Serve(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoDb* geo) {
   inlinks::storage::DbOptions options = inlinks::storage::BoundedMemoryOptions(256u << 20);
@@ -225,8 +265,13 @@ int Serve(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoD
     std::fprintf(stderr, "inlinksd: %s\n", db.status().ToString().c_str());
     return 1;
   }
-  // A database indexed by an older build gets its strength order (the
-  // default result order) before the first request.
+  // What a crawl left in the index journal is published, and a database
+  // indexed by an older build gets its strength order (the default result
+  // order), before the first request.
+  if (absl::Status folded = inlinks::indexer::RefreshIndex(**db); !folded.ok()) {
+    std::fprintf(stderr, "inlinksd: %s\n", folded.ToString().c_str());
+    return 1;
+  }
   if (absl::Status order = inlinks::indexer::EnsureStrengthOrder(**db).status(); !order.ok()) {
     std::fprintf(stderr, "inlinksd: %s\n", order.ToString().c_str());
     return 1;
@@ -258,8 +303,10 @@ int Crawl(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoD
     std::fprintf(stderr, "inlinksd: %s\n", db.status().ToString().c_str());
     return 1;
   }
+  inlinks::indexer::IndexerOptions indexer_options;
+  indexer_options.refresh_interval_ms = config.refresh_interval_ms;
   absl::StatusOr<std::unique_ptr<inlinks::indexer::Indexer>> indexer =
-      inlinks::indexer::Indexer::Create(**db);
+      inlinks::indexer::Indexer::Create(**db, indexer_options);
   if (!indexer.ok()) {
     std::fprintf(stderr, "inlinksd: %s\n", indexer.status().ToString().c_str());
     return 1;
@@ -294,7 +341,7 @@ int Crawl(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoD
   std::unique_ptr<inlinks::query::Server> server;
   if (!config.serve.empty()) {
     absl::StatusOr<std::unique_ptr<inlinks::query::Server>> started =
-        StartServer(**db, config.db, config.serve, geo, [&c, &db] { return CrawlerMetrics(c, **db); },
+        StartServer(**db, config.db, config.serve, geo, [&c, &indexer, &db] { return CrawlerMetrics(c, **indexer, **db); },
                     [&c](const std::vector<std::string>& seeds) -> absl::StatusOr<size_t> {
                       // Seeds added at run time; like the seed file, entries
                       // that are not URLs are reported, the rest queued.
@@ -368,24 +415,16 @@ int Crawl(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoD
   signal_thread.join();
   if (tty) std::fputc('\n', stderr);
 
-  CrawlStats s = c.stats();
-  std::fprintf(stderr,
-               "inlinksd: %llu pages indexed, %llu links, %llu fetches, %.1f MB in %.1f s "
-               "(%.0f pages/s); queue %llu, known %llu; robots-skipped %llu; "
-               "time in fetch %.1f s, parse %.1f s, index %.1f s; errors:%s\n",
-               static_cast<unsigned long long>(s.pages_indexed),
-               static_cast<unsigned long long>(s.links_found),
-               static_cast<unsigned long long>(s.fetches), s.bytes / 1e6, secs,
-               s.pages_indexed / std::max(secs, 1e-9),
-               static_cast<unsigned long long>(s.frontier.queued),
-               static_cast<unsigned long long>(s.frontier.known),
-               static_cast<unsigned long long>(s.robots_disallowed), s.fetch_seconds,
-               s.parse_seconds, s.index_seconds, ErrorSummary(s).c_str());
+  // Everything indexed is published before the daemon exits.
+  absl::Status refreshed = (*indexer)->Refresh();
+  PrintSummary(c.stats(), secs, (*indexer)->refresh_stats(), config.refresh_interval_ms,
+               refreshed);
   if (server) server->Stop();
   if (!run.ok()) {
     std::fprintf(stderr, "inlinksd: %s\n", run.ToString().c_str());
     return 1;
   }
+  if (!refreshed.ok()) return 1;
   absl::Status flush = (*db)->Flush();
   if (!flush.ok()) {
     std::fprintf(stderr, "inlinksd: flush: %s\n", flush.ToString().c_str());

@@ -25,6 +25,7 @@
 #include "inlinks/core/records.h"
 #include "inlinks/core/status_macros.h"
 #include "inlinks/core/url.h"
+#include "inlinks/indexer/indexer.h"
 #include "inlinks/indexer/order.h"
 #include "inlinks/storage/buckets.h"
 #include "inlinks/storage/records.h"
@@ -449,6 +450,9 @@ absl::StatusOr<RankStats> RankPages(storage::Db& db, const RankOptions& options)
     return absl::InvalidArgumentError(
         absl::StrCat("batch pages must be >= 1, got ", options.batch_pages));
   }
+  // The graph and the moves of the strength order are those of the
+  // published index: fold what a writer left in the journal first.
+  RETURN_IF_ERROR(RefreshIndex(db));
   return RankJob(db, options).Run();
 }
 

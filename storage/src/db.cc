@@ -16,6 +16,8 @@
 #include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -34,7 +36,7 @@ namespace {
 
 constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
     "default", "links", "lost", "forward", "pages",
-    "counters", "buckets", "frontier", "strength", "strength_buckets"};
+    "counters", "buckets", "frontier", "strength", "strength_buckets", "journal"};
 constexpr char kFormatKey[] = "inlinks.format_version";
 
 }  // namespace
@@ -361,6 +363,21 @@ class DbImpl : public Db {
     return FromRocks(db_->Flush(fo, handles_), "flush");
   }
 
+  absl::Status Settle() override {
+    RETURN_IF_ERROR(Flush());
+    // RocksDB 7.8 has no WaitForCompact: poll its own counts.
+    for (;;) {
+      uint64_t busy = 0, n = 0;
+      for (rocksdb::ColumnFamilyHandle* h : handles_) {
+        if (db_->GetIntProperty(h, "rocksdb.compaction-pending", &n)) busy += n;
+      }
+      if (db_->GetIntProperty("rocksdb.num-running-compactions", &n)) busy += n;
+      if (db_->GetIntProperty("rocksdb.num-running-flushes", &n)) busy += n;
+      if (busy == 0) return absl::OkStatus();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
   absl::Status Compact() override {
     rocksdb::CompactRangeOptions co;
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
@@ -395,11 +412,13 @@ class DbImpl : public Db {
   }
 
   const std::string& dir() const override { return dir_; }
+  int opened_format_version() const override { return opened_format_version_; }
 
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
 
  private:
   std::string dir_;
+  int opened_format_version_ = kFormatVersion;
   DbOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -578,7 +597,8 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
         if (std::find(names.begin(), names.end(), k) == names.end()) {
           return absl::FailedPreconditionError(absl::StrCat(
               "'", dir, "' was written by an older inlinks and lacks column family '", k,
-              "': open it once writable (inlinksd, inlinks import or inlinks rank) to upgrade it"));
+              "': convert it with `inlinks migrate --db ", dir, "` (or any writable open: "
+              "inlinksd, inlinks import or inlinks rank)"));
         }
       }
     }
@@ -620,6 +640,17 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
     b.Put(Family::kMeta, kFormatKey, std::to_string(kFormatVersion));
     absl::Status w = impl->Write(b);
     if (!w.ok()) return w;
+  } else if (**version == "1" && !options.read_only) {
+    // Version 1 -> 2: a version-1 database lacks only the journal, which
+    // this open created empty (nothing is pending in it).
+    Batch b(*impl);
+    b.Put(Family::kMeta, kFormatKey, std::to_string(kFormatVersion));
+    if (absl::Status w = impl->Write(b); !w.ok()) return w;
+    impl->opened_format_version_ = 1;
+  } else if (**version == "1") {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "'", dir, "' has inlinks format version 1: convert it with `inlinks migrate --db ", dir,
+        "` (or any writable open)"));
   } else if (**version != std::to_string(kFormatVersion)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "'", dir, "' has inlinks format version ", **version, "; this build reads version ",
@@ -794,6 +825,7 @@ std::unique_ptr<Iterator> ForwardingDb::NewIterator(Family family, const core::K
   return inner_.NewIterator(family, range, snapshot);
 }
 absl::Status ForwardingDb::Flush() { return inner_.Flush(); }
+absl::Status ForwardingDb::Settle() { return inner_.Settle(); }
 absl::Status ForwardingDb::Compact() { return inner_.Compact(); }
 uint64_t ForwardingDb::ApproximateSize(Family family) const {
   return inner_.ApproximateSize(family);

@@ -86,6 +86,18 @@ TEST(DaemonConfig, DefaultsArePolite) {
   EXPECT_EQ(c->crawl.frontier.recrawl_interval_ms, 7LL * 86400 * 1000);
   EXPECT_THAT(c->crawl.fetch.user_agent, HasSubstr("inlinks"));
   EXPECT_FALSE(c->crawl.fetch.guard.Allowed(*crawler::IpAddress::Parse("127.0.0.1")));
+  EXPECT_EQ(c->refresh_interval_ms, 1000);
+}
+
+TEST(DaemonConfig, RefreshIntervalIsADuration) {
+  const std::pair<const char*, int64_t> cases[] = {
+      {"500ms", 500}, {"2s", 2000}, {"1.5s", 1500}, {"1m", 60000}, {"3", 3000}};
+  for (const auto& [text, ms] : cases) {
+    absl::StatusOr<DaemonConfig> c =
+        ParseDaemonConfig({"crawl", "--db", "d", "--seed", "a.com", "--refresh-interval", text});
+    ASSERT_THAT(c, IsOk()) << text;
+    EXPECT_EQ(c->refresh_interval_ms, ms) << text;
+  }
 }
 
 TEST(DaemonConfig, TomlFileWithFlagsOverriding) {
@@ -130,6 +142,9 @@ TEST(DaemonConfig, BadInputNamesTheOption) {
       {{"crawl", "--db", "d", "--delay-ms", "-5"}, "--delay-ms"},
       {{"crawl", "--db", "d", "--once=maybe"}, "--once: 'maybe' is not a boolean"},
       {{"crawl", "--db", "d", "--scope", "planet"}, "--scope: 'planet'"},
+      {{"crawl", "--db", "d", "--refresh-interval", "0"}, "--refresh-interval: '0'"},
+      {{"crawl", "--db", "d", "--refresh-interval", "soon"}, "--refresh-interval: 'soon'"},
+      {{"crawl", "--db", "d", "--refresh-interval", "2h"}, "--refresh-interval: '2h'"},
       {{"crawl", "--db", "d", "--allow-net", "300.0.0.0/8"}, "--allow-net"},
       {{"crawl", "--db", "d", "--resolve", "nohost"}, "--resolve 'nohost'"},
       {{"crawl", "--db", "d", "stray"}, "unexpected argument 'stray'"},

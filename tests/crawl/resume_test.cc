@@ -276,12 +276,13 @@ TEST(Serve, CrawlServesTheApiAndCrawlerMetrics) {
     }
   }
   ASSERT_NE(port, 0);
-  // Wait until the crawl has indexed something, then ask.
+  // Wait until the crawl has indexed something and a refresh has published
+  // it (every second by default), then ask.
   std::string metrics;
   for (int i = 0; i < 200; ++i) {
     metrics = LoopbackHttp(port, "GET", "/metrics");
-    if (metrics.find("inlinks_crawl_pages_indexed_total 0") == std::string::npos &&
-        metrics.find("inlinks_crawl_pages_indexed_total") != std::string::npos) {
+    if (metrics.find("inlinks_index_published_pages_total 0") == std::string::npos &&
+        metrics.find("inlinks_index_published_pages_total") != std::string::npos) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -294,6 +295,7 @@ TEST(Serve, CrawlServesTheApiAndCrawlerMetrics) {
   EXPECT_EQ(metrics.find("process_resident_memory_bytes 0\n"), std::string::npos);
   EXPECT_NE(metrics.find("inlinks_rocksdb_block_cache_bytes "), std::string::npos);
   EXPECT_EQ(metrics.find("inlinks_crawl_pages_indexed_total 0\n"), std::string::npos);
+  EXPECT_EQ(metrics.find("inlinks_index_refreshes_total 0\n"), std::string::npos);
   std::string api = LoopbackHttp(port, "GET", "/api/links/getBacklinks/" + key + "/" +
                                       (*server)->web()->DomainOf(0) + "/json/1/0");
   EXPECT_NE(api.find("\"apiErrorMessage\":\"0k.\""), std::string::npos) << api;

@@ -1,8 +1,10 @@
 // The process the crash test kills: indexes steps [first, last) of the
 // crash workload into DB and writes "<step>\n" to stdout (one write(2), no
-// buffering) after each Index()/MarkGone() call has returned.
+// buffering) after each Index()/MarkGone() call has returned. With
+// REFRESH_MS > 0 a background thread publishes the journal that often
+// (kills then land inside refreshes too); else every call publishes.
 //
-//   indexer_crash_worker DB SEED FIRST LAST
+//   indexer_crash_worker DB SEED FIRST LAST [REFRESH_MS]
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,8 +15,8 @@
 #include "tests/indexer/crash_workload.h"
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: %s DB SEED FIRST LAST\n", argv[0]);
+  if (argc != 5 && argc != 6) {
+    std::fprintf(stderr, "usage: %s DB SEED FIRST LAST [REFRESH_MS]\n", argv[0]);
     return 2;
   }
   uint64_t seed = std::strtoull(argv[2], nullptr, 10);
@@ -27,6 +29,7 @@ int main(int argc, char** argv) {
   }
   inlinks::indexer::IndexerOptions options;
   options.bucket_target = 64;  // many splits, so kills land inside them too
+  if (argc == 6) options.refresh_interval_ms = std::strtoll(argv[5], nullptr, 10);
   auto indexer = inlinks::indexer::Indexer::Create(**db, options);
   if (!indexer.ok()) {
     std::fprintf(stderr, "indexer: %s\n", indexer.status().ToString().c_str());

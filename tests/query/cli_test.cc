@@ -7,12 +7,14 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/query/geo_testing.h"
 #include "tests/query/query_testing.h"
+#include "tests/testing/temp_dir.h"
 
 namespace inlinks::query {
 namespace {
@@ -226,6 +228,31 @@ TEST_F(CliTest, CompactKeepsEveryAnswer) {
   EXPECT_EQ(check.exit_code, 0) << check.out;
   EXPECT_EQ(Cli({"compact"}, true).exit_code, 2);
   EXPECT_EQ(Cli({"compact", "--db", idx_.dir(), "extra"}, true).exit_code, 2);
+}
+
+// `inlinks migrate` on the database the version-1 indexer wrote
+// (tests/data/format1).
+TEST(CliMigrate, ConvertsAVersion1DatabaseOnce) {
+  testing::TempDir dir("inlinks_cli_migrate");
+  std::filesystem::create_directories(dir.path());
+  const std::string db = dir.Sub("db");
+  std::filesystem::copy(INLINKS_SOURCE_DIR "/tests/data/format1/db", db,
+                        std::filesystem::copy_options::recursive);
+  CliRun read_only = Cli({"backlinks", "t1.com", "--db", db}, /*with_stderr=*/true);
+  EXPECT_EQ(read_only.exit_code, 1);
+  EXPECT_NE(read_only.out.find("inlinks migrate --db"), std::string::npos) << read_only.out;
+  CliRun first = Cli({"migrate", "--db", db});
+  EXPECT_EQ(first.exit_code, 0);
+  EXPECT_NE(first.out.find("converted from format version 1 to 2"), std::string::npos)
+      << first.out;
+  CliRun again = Cli({"migrate", "--db", db});
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.out.find("already in format version 2"), std::string::npos) << again.out;
+  CliRun check = Cli({"check", "--db", db});
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  EXPECT_NE(check.out.find("3356 live links, 4263 lost links"), std::string::npos) << check.out;
+  EXPECT_EQ(Cli({"migrate"}, true).exit_code, 2);
+  EXPECT_EQ(Cli({"migrate", "--db", dir.Sub("missing")}, true).exit_code, 1);
 }
 
 TEST_F(CliTest, BadArgumentsExitTwo) {

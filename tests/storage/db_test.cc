@@ -49,7 +49,7 @@ using ::testing::Not;
 constexpr Family kAllFamilies[] = {Family::kMeta,  Family::kLinks,    Family::kLost,
                                    Family::kForward, Family::kPages, Family::kCounters,
                                    Family::kBuckets, Family::kFrontier, Family::kStrength,
-                                   Family::kStrengthBuckets};
+                                   Family::kStrengthBuckets, Family::kJournal};
 static_assert(std::size(kAllFamilies) == kFamilyCount);
 constexpr char kFormatKey[] = "inlinks.format_version";
 
@@ -951,12 +951,34 @@ void SetFormatVersion(Db& db, std::optional<std::string> version) {
 TEST_F(DbTest, NewerFormatVersionIsRefused) {
   {
     ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
-    SetFormatVersion(*db, "2");
+    SetFormatVersion(*db, "3");
   }
   EXPECT_THAT(OpenDb(), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                 AllOf(HasSubstr("version 2"), HasSubstr("newer"))));
+                                 AllOf(HasSubstr("version 3"), HasSubstr("newer"))));
   EXPECT_THAT(OpenDb({.read_only = true}),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("version 2")));
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("version 3")));
+}
+
+// Version 1 (before the index journal) is converted by a writable open; a
+// read-only one says how to convert it. tests/indexer/format_test.cc opens a
+// database written by the version-1 indexer.
+TEST_F(DbTest, Version1IsConvertedByAWritableOpen) {
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
+    EXPECT_EQ(db->opened_format_version(), kFormatVersion);
+    SetFormatVersion(*db, "1");
+  }
+  EXPECT_THAT(OpenDb({.read_only = true}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("version 1"), HasSubstr("inlinks migrate"))));
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
+    EXPECT_EQ(db->opened_format_version(), 1);
+    EXPECT_THAT(db->Get(Family::kMeta, kFormatKey),
+                IsOkAndHolds(std::optional<std::string>(std::to_string(kFormatVersion))));
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
+  EXPECT_EQ(db->opened_format_version(), kFormatVersion);
 }
 
 TEST_F(DbTest, OlderFormatVersionIsRefused) {
@@ -982,11 +1004,11 @@ TEST_F(DbTest, RefusedOpenLeavesDatabaseUntouched) {
     Batch b(*db);
     b.Put(Family::kLinks, "keep", "me");
     ASSERT_OK(db->Write(b));
-    SetFormatVersion(*db, "2");
+    SetFormatVersion(*db, "3");
   }
   EXPECT_THAT(OpenDb(), StatusIs(absl::StatusCode::kFailedPrecondition));
-  // Nothing was rewritten by the refused open: the version is still "2".
-  EXPECT_THAT(OpenDb(), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("version 2")));
+  // Nothing was rewritten by the refused open: the version is still "3".
+  EXPECT_THAT(OpenDb(), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("version 3")));
 }
 
 // A RocksDB database with our families and data but no format version is

@@ -10,7 +10,8 @@
 // live and referring-domain counts; checks the strength order: one entry per
 // live link and scope kind, in its scope, at its source page's strength,
 // holding a copy of the link's value. Reads one snapshot, so it can run beside
-// a writer.
+// a writer; it checks the published view (what the refreshes folded) and
+// skips the page and forward records of pages still in the journal.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,11 @@ struct CheckReport {
   // database was created (then its sums are checked too); nullopt when no
   // history-keeping indexer has opened the database.
   std::optional<int64_t> history_since;
+  // Journal entries not yet folded by a refresh, and the pages they hold:
+  // the check covers the published view, whose records these pages' page
+  // and forward records are ahead of (not compared).
+  uint64_t journal_entries = 0;
+  uint64_t pages_pending = 0;
   uint64_t errors = 0;
   std::vector<std::string> messages;  // the first errors found (at most 50)
   bool ok() const { return errors == 0; }

@@ -1,11 +1,15 @@
 // File: inlinks/indexer/indexer.h
 //
-// Owns: turning crawled pages into the stored backlink index: one atomic
-// RocksDB batch per page (or per group of pages given together) holding its reverse-link records (one per link, keyed
-// for the domain / host / URL scopes of core/keys.h), its page record, its
-// forward record, the exact counters of every scope it touches, and its
-// links' entries in the result order with their pagination directory
-// (indexer/order.h, storage/buckets.h).
+// Owns: turning crawled pages into the stored backlink index. The write path
+// stores, per page (or group of pages given together) in one atomic RocksDB
+// batch, its page record, its forward record and one journal entry with its
+// link changes. The refresh folds the journal into the published
+// structures that queries read: the reverse-link records (one per link,
+// keyed for the domain / host / URL scopes of core/keys.h), the exact
+// counters of every scope, the daily history, and the result order with its
+// pagination directory (indexer/order.h, storage/buckets.h). Each fold is
+// atomic with the deletion of the entries it folded, so every snapshot of
+// the database is a consistent published view (docs/keys.md "Refresh").
 //
 // Re-crawl semantics (what Ahrefs and Majestic users expect):
 //   - a link still present keeps its first-seen time; its last-seen time is
@@ -15,16 +19,17 @@
 //     found missing (history is kept, never deleted); if it comes back it is
 //     live again with its original first-seen time;
 //   - a page that returns 404/410, or is reported gone, loses all its links.
-// Counters (storage/records.h ScopeCounts) are exact after any sequence of
-// crawls, re-crawls and lost links, because they change in the same batch as
-// the records they count. So are the daily history counters (new, lost and
-// revived links and the referring-domain change per scope and UTC day of the
-// fetch time; storage/records.h DailyCounterKey), which the trend and
-// new/lost-links queries read.
+// Counters (storage/records.h ScopeCounts) are exact in every published
+// view after any sequence of crawls, re-crawls, lost links and crashes. So
+// are the daily history counters (new, lost and revived links and the
+// referring-domain change per scope and UTC day of the fetch time;
+// storage/records.h DailyCounterKey), which the trend and new/lost-links
+// queries read.
 //
 // Thread safety: thread-safe. Index() may be called from many threads; the
 // per-page work that needs no database runs in parallel, the read-diff-write
-// step runs under one writer lock.
+// step runs under one writer lock, and refreshes are serialized apart from
+// it.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +54,25 @@ struct IndexerOptions {
   size_t pair_cache_entries = 1 << 20;
   // Lost links remembered per page so one that returns keeps its first-seen.
   size_t max_lost_kept_per_page = 1000;
+  // When written pages are published (folded from the journal): 0 = before
+  // every Index / MarkGone / Accept / AcceptAll call returns; > 0 = by a
+  // background thread every refresh_interval_ms, and once more when the
+  // Indexer is destroyed (a daemon's crawl).
+  int64_t refresh_interval_ms = 0;
+  // Link changes folded in one atomic batch at most (its memory); a refresh
+  // with more pending writes several batches, each a published view.
+  size_t max_refresh_events = 1 << 16;
+};
+
+// What the refreshes of an Indexer did.
+struct RefreshStats {
+  uint64_t refreshes = 0;  // folds that published something
+  uint64_t entries = 0;    // journal entries folded
+  uint64_t pages = 0;      // page indexings folded
+  uint64_t events = 0;     // link changes folded
+  uint64_t errors = 0;     // failed batches (their entries were retried)
+  double seconds = 0;      // wall time of the folds that published something
+  double last_seconds = 0;
 };
 
 struct IndexStats {
@@ -73,7 +97,8 @@ class Indexer : public core::PageSink {
   // Indexes `page` as fetched with `facts` (facts.fetch_time_unix 0 = now).
   // Errors: kInvalidArgument for a page whose URL does not parse; storage
   // errors as storage::Db::Write returns them (then nothing of the page was
-  // written).
+  // written). With refresh_interval_ms 0, a failed refresh is the error of
+  // every page the call wrote: stored, published by the next refresh.
   absl::Status Index(const core::Page& page, const core::FetchFacts& facts);
 
   // Marks every live link of the page at `source_url` lost (the page now
@@ -83,18 +108,30 @@ class Indexer : public core::PageSink {
   // PageSink: 404 and 410 call MarkGone, everything else Index.
   absl::Status Accept(const core::Page& page, const core::FetchFacts& facts) override;
   // PageSink: Accept of each page, in order, written in one atomic batch
-  // (more when a source page repeats) whose counters are summed per key:
-  // pages indexed together cost less than one by one. A page that fails
+  // (more when a source page repeats): pages indexed together cost less
+  // than one by one. A page that fails
   // (bad URL, corrupt stored state) is left out and gets its error; an error
   // of the write itself is every page's, and then none of them was written.
   std::vector<absl::Status> AcceptAll(std::span<const core::PageAndFacts> pages) override;
 
   IndexStats stats() const;
 
+  // Publishes everything written before the call (with
+  // refresh_interval_ms > 0, queries see pages only after a refresh).
+  // Errors: storage errors; the pages stay in the journal for the next try.
+  absl::Status Refresh();
+  RefreshStats refresh_stats() const;
+
  private:
   struct Impl;
   explicit Indexer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Publishes what the journal of `db` holds (pages a process wrote and did
+// not refresh before it stopped or died), for a database no Indexer is
+// writing: the rank job, a server opening the database. Indexer::Create
+// does it too.
+absl::Status RefreshIndex(storage::Db& db, const IndexerOptions& options = {});
 
 }  // namespace inlinks::indexer

@@ -27,7 +27,8 @@
 // job read the graph keeps its previous rank.
 //
 // Thread safety: RankPages may run beside readers (it reads one snapshot),
-// but not beside an Indexer writing the same Db: it rewrites page records
+// but not beside an Indexer writing the same Db (it first publishes what the
+// journal holds, indexer.h RefreshIndex): it rewrites page records
 // read-modify-write, and a page the indexer rewrites in between loses that
 // write or the rank. `inlinks rank` holds the database lock, so a daemon
 // cannot be writing it.

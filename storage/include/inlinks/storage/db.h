@@ -16,6 +16,10 @@
 //   kBuckets   the pagination directory over kLinks (docs/keys.md)
 //   kFrontier  the crawler's persistent frontier: seen set, per-host queues,
 //              re-crawl schedule, seeds (docs/keys.md)
+//   kStrength  live links in strongest-source-first order, and
+//   kStrengthBuckets  its pagination directory
+//   kJournal   the indexer's journal: link changes written but not yet
+//              folded into the families above by a refresh
 //
 // Thread safety: Db is thread-safe (RocksDB's guarantees); a Batch, an
 // Iterator and a Snapshot are used by one thread at a time.
@@ -49,15 +53,17 @@ enum class Family : uint8_t {
   kFrontier,
   kStrength,         // live links in strongest-source-first order (records.h)
   kStrengthBuckets,  // pagination directory over kStrength (buckets.h)
+  kJournal,          // indexed, not yet published (indexer/indexer.h)
 };
-inline constexpr int kFamilyCount = 10;
+inline constexpr int kFamilyCount = 11;
 
 // The family's column family name in RocksDB ("default" for kMeta).
 std::string_view FamilyName(Family family);
 
-// The on-disk format this build reads and writes. A database written with
-// another version is refused on open (never misread).
-inline constexpr int kFormatVersion = 1;
+// The on-disk format this build reads and writes. A version-1 database is
+// converted by its first writable open; one of any other version is refused
+// (never misread). docs/keys.md "Format versions".
+inline constexpr int kFormatVersion = 2;
 
 struct DbOptions {
   bool create_if_missing = true;
@@ -193,6 +199,9 @@ class Db {
                                                 const Snapshot* snapshot = nullptr) const = 0;
   // Flushes memtables and waits (benchmarks, tests).
   virtual absl::Status Flush() = 0;
+  // Flush, then waits until no compaction is pending or running: the work
+  // the writes so far caused is done (benchmarks count its CPU).
+  virtual absl::Status Settle() = 0;
   // Rewrites every family into its final level, compressed with ZSTD
   // instead of the LZ4 that writing uses, dropping overwritten and deleted
   // data (`inlinks compact`): smaller on disk and faster to read afterwards. Takes minutes on a large
@@ -213,6 +222,9 @@ class Db {
   // The database a Batch for this Db is built for: itself, or for a Db that
   // wraps another (and forwards its writes to it), the wrapped one.
   virtual const Db& Target() const { return *this; }
+  // The format version the database had before this open: kFormatVersion,
+  // or the older version that the open converted.
+  virtual int opened_format_version() const { return Target().opened_format_version(); }
 };
 
 // A Db that forwards every call to another, which must outlive it: derive
@@ -238,6 +250,7 @@ class ForwardingDb : public Db {
   std::unique_ptr<Iterator> NewIterator(Family family, const core::KeyRange& range,
                                         const Snapshot* snapshot = nullptr) const override;
   absl::Status Flush() override;
+  absl::Status Settle() override;
   absl::Status Compact() override;
   uint64_t ApproximateSize(Family family) const override;
   MemoryUsage Memory() const override;
