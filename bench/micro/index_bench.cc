@@ -16,6 +16,9 @@
 // .../refresh:1s        published by the background refresh once a second,
 //                       as inlinksd and inlinks import do: the writer thread
 //                       writes page and forward records and the journal
+// .../ingest            the refresh writes its runs as table files
+//                       (IndexerOptions::ingest_min_events 1) instead of
+//                       ordinary batches
 // BM_IndexRecrawlSame   the same pages again, unchanged
 // Items/s are the benchmark thread's CPU (the writer thread's).
 // process_cpu_us_per_link counts every thread of the process from the first
@@ -36,6 +39,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -175,11 +179,13 @@ void BM_BareWriteBatchGrouped(benchmark::State& state) { BareWrite(state, kGroup
 
 // One iteration = `group` pages (Index for 1, else AcceptAll), published
 // by every call (refresh_ms 0) or in the background.
-void IndexPages(benchmark::State& state, bool recrawl, size_t group = 1, int64_t refresh_ms = 0) {
+void IndexPages(benchmark::State& state, bool recrawl, size_t group = 1, int64_t refresh_ms = 0,
+                bool ingest = false) {
   const auto& pages = Pages();
   TempDb t;
   inlinks::indexer::IndexerOptions options;
   options.refresh_interval_ms = refresh_ms;
+  if (ingest) options.ingest_min_events = 1;
   auto indexer = inlinks::indexer::Indexer::Create(*t.db, options).value();
   inlinks::core::FetchFacts facts;
   facts.http_status = 200;
@@ -249,6 +255,11 @@ class CapturingDb : public inlinks::storage::ForwardingDb {
     on_write_(batch);
     return ForwardingDb::Write(batch);
   }
+  // Ingested batches are captured too (and replayed as ordinary writes).
+  absl::Status Ingest(Batch& batch) override {
+    on_write_(batch);
+    return ForwardingDb::Ingest(batch);
+  }
 
  private:
   std::function<void(const Batch&)> on_write_;
@@ -269,7 +280,11 @@ const CapturedWrites& IndexWrites() {
     TempDb source;
     CapturingDb capture(*source.db,
                         [&](const inlinks::storage::Batch& b) { out.batches.push_back(b.Data()); });
-    auto indexer = inlinks::indexer::Indexer::Create(capture).value();
+    // Published as a daemon publishes them: refreshes folding many
+    // groups (here one refresh at the end: runs of max_refresh_events).
+    inlinks::indexer::IndexerOptions options;
+    options.refresh_interval_ms = 3'600'000;
+    auto indexer = inlinks::indexer::Indexer::Create(capture, options).value();
     inlinks::core::FetchFacts facts;
     facts.http_status = 200;
     facts.fetch_time_unix = 1000;
@@ -282,6 +297,7 @@ const CapturedWrites& IndexWrites() {
       }
       for (const absl::Status& s : indexer->AcceptAll(group)) out.status.Update(s);
     }
+    out.status.Update(indexer->Refresh());
     return out;
   }();
   return captured;
@@ -364,6 +380,9 @@ void BM_IndexRecrawlSameGrouped(benchmark::State& state) { IndexPages(state, tru
 void BM_IndexFirstCrawlRefreshed(benchmark::State& state) {
   IndexPages(state, false, kGroup, 1000);
 }
+void BM_IndexFirstCrawlRefreshedIngest(benchmark::State& state) {
+  IndexPages(state, false, kGroup, 1000, /*ingest=*/true);
+}
 void BM_IndexRecrawlSameRefreshed(benchmark::State& state) {
   IndexPages(state, true, kGroup, 1000);
 }
@@ -407,6 +426,9 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("BM_IndexFirstCrawl/group:32/refresh:1s",
                                BM_IndexFirstCrawlRefreshed)
       ->Iterations(groups);
+  benchmark::RegisterBenchmark("BM_IndexFirstCrawl/group:32/refresh:1s/ingest",
+                               BM_IndexFirstCrawlRefreshedIngest)
+      ->Iterations(groups);
   benchmark::RegisterBenchmark("BM_IndexRecrawlSame/group:32/refresh:1s",
                                BM_IndexRecrawlSameRefreshed)
       ->Iterations(groups);
@@ -421,7 +443,8 @@ int main(int argc, char** argv) {
       ->Iterations(1);
   RateReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  for (const char* suffix : {"", "/group:32", "/group:32/refresh:1s"}) {
+  for (const char* suffix :
+       {"", "/group:32", "/group:32/refresh:1s", "/group:32/refresh:1s/ingest"}) {
     const std::string bare_name =
         std::string("BM_BareWriteBatch") + (*suffix ? "/group:32" : "");
     double bare = reporter.rates_[bare_name];

@@ -94,10 +94,12 @@ struct Indexer::Impl {
   absl::Mutex mu;  // the write path
   IndexStats stats ABSL_GUARDED_BY(mu);
   uint64_t next_seq ABSL_GUARDED_BY(mu) = 0;  // the next journal entry's
+  uint64_t events_written ABSL_GUARDED_BY(mu) = 0;  // link changes journaled
   std::unique_ptr<internal::Refresher> refresher;
   // The background refresh (options.refresh_interval_ms > 0).
   absl::Mutex stop_mu;
   bool stop ABSL_GUARDED_BY(stop_mu) = false;
+  bool wake ABSL_GUARDED_BY(stop_mu) = false;  // a writer waits: refresh now
   std::thread refresh_thread;
 
   absl::StatusOr<Prepared> Prepare(const core::Page& page) const;
@@ -404,6 +406,7 @@ absl::Status Indexer::Impl::WriteGroup(std::vector<PageDiff>& pages) {
   }
   RETURN_IF_ERROR(db.Write(batch));
   if (!journal.empty()) ++next_seq;
+  for (const internal::JournalPage* j : journal) events_written += j->events.size();
   for (const PageDiff& d : pages) {
     stats.pages += d.delta.pages;
     stats.links_added += d.delta.links_added;
@@ -450,16 +453,29 @@ std::vector<absl::Status> Indexer::Impl::ApplyAll(std::vector<GroupItem>& items)
 
 std::vector<absl::Status> Indexer::Impl::Apply(std::vector<GroupItem>& items) {
   std::vector<absl::Status> results;
+  uint64_t written = 0;
   {
     absl::MutexLock lock(&mu);
     results = ApplyAll(items);
+    written = events_written;
   }
-  if (options.refresh_interval_ms > 0) return results;
-  // Published before the call returns: a page whose refresh failed is
-  // stored but not yet visible, and gets the error.
-  if (absl::Status folded = refresher->Fold(); !folded.ok()) {
+  absl::Status published;
+  if (options.refresh_interval_ms == 0) {
+    // Published before the call returns.
+    published = refresher->Fold();
+  } else if (written > options.max_pending_events) {
+    // Backpressure: wait until the backlog is back within bounds.
+    {
+      absl::MutexLock lock(&stop_mu);
+      wake = true;
+    }
+    published = refresher->WaitForFolded(written - options.max_pending_events);
+  }
+  // A page whose refresh failed is stored but not yet visible: it gets the
+  // error.
+  if (!published.ok()) {
     for (absl::Status& r : results) {
-      if (r.ok()) r = folded;
+      if (r.ok()) r = published;
     }
   }
   return results;
@@ -468,8 +484,12 @@ std::vector<absl::Status> Indexer::Impl::Apply(std::vector<GroupItem>& items) {
 void Indexer::Impl::RefreshLoop() {
   uint64_t failures = 0;
   absl::MutexLock lock(&stop_mu);
-  while (!stop_mu.AwaitWithTimeout(absl::Condition(&stop),
-                                   absl::Milliseconds(options.refresh_interval_ms))) {
+  auto stop_or_wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(stop_mu) { return stop || wake; };
+  while (true) {
+    stop_mu.AwaitWithTimeout(absl::Condition(&stop_or_wake),
+                             absl::Milliseconds(options.refresh_interval_ms));
+    if (stop) break;
+    wake = false;
     stop_mu.Unlock();
     absl::Status s = refresher->Fold();
     stop_mu.Lock();
@@ -511,6 +531,10 @@ absl::StatusOr<std::unique_ptr<Indexer>> Indexer::Create(storage::Db& db,
   RETURN_IF_ERROR(EnsureStrengthOrder(db, options.bucket_target).status());
   auto impl = std::make_unique<Impl>(db, options);
   ASSIGN_OR_RETURN(impl->refresher, internal::Refresher::Create(db, options));
+  {
+    absl::MutexLock lock(&impl->mu);
+    impl->next_seq = impl->refresher->next_seq();
+  }
   if (options.refresh_interval_ms > 0) {
     impl->refresh_thread = std::thread(&Impl::RefreshLoop, impl.get());
   }

@@ -176,7 +176,7 @@ void AddMerges(std::vector<CounterMerge>& merges, storage::Batch& batch) {
 }  // namespace
 
 Refresher::Refresher(storage::Db& db, const IndexerOptions& options)
-    : db_(db), options_(options) {}
+    : db_(db), options_(options), batch_(db) {}
 Refresher::~Refresher() = default;
 
 absl::StatusOr<std::unique_ptr<Refresher>> Refresher::Create(storage::Db& db,
@@ -187,7 +187,33 @@ absl::StatusOr<std::unique_ptr<Refresher>> Refresher::Create(storage::Db& db,
                    storage::BucketDirectory::Load(db, options.bucket_target,
                                                   storage::kStrengthOrderBuckets));
   ASSIGN_OR_RETURN(r->history_last_day_, storage::GetHistoryLastDay(db));
+  ASSIGN_OR_RETURN(std::optional<uint64_t> folded, storage::GetJournalFolded(db));
+  if (folded) {
+    r->next_seq_ = *folded + 1;
+    // Entries a crash left between a run's write and the deletes of its
+    // entries: folded already.
+    storage::Batch deletes(db);
+    auto it = db.NewIterator(Family::kJournal, {"", JournalKey(r->next_seq_)});
+    for (it->SeekToFirst(); it->Valid(); it->Next()) deletes.Delete(Family::kJournal, it->key());
+    RETURN_IF_ERROR(it->status());
+    if (deletes.Count() > 0) RETURN_IF_ERROR(db.Write(deletes));
+  }
   return r;
+}
+
+absl::Status Refresher::WaitForFolded(uint64_t events) {
+  absl::MutexLock lock(&progress_mu_);
+  const uint64_t failures = failures_;
+  auto done = [&]() ABSL_SHARED_LOCKS_REQUIRED(progress_mu_) {
+    return folded_events_ >= events || failures_ > failures;
+  };
+  progress_mu_.Await(absl::Condition(&done));
+  return folded_events_ >= events ? absl::OkStatus() : last_error_;
+}
+
+uint64_t Refresher::next_seq() const {
+  absl::MutexLock lock(&mu_);
+  return next_seq_;
 }
 
 RefreshStats Refresher::stats() const {
@@ -251,18 +277,28 @@ absl::Status Refresher::Fold() {
 absl::Status Refresher::FoldRun(Run& run) {
   std::vector<PageWrites*> pages;
   for (PageWrites& w : run.pages) pages.push_back(&w);
-  storage::Batch batch(db_);
-  for (uint64_t seq : run.seqs) batch.Delete(Family::kJournal, JournalKey(seq));
-  if (absl::Status s = Commit(pages, batch); !s.ok()) {
+  batch_.Clear();
+  batch_.Put(Family::kMeta, storage::kJournalFoldedMetaKey, std::to_string(run.seqs.back()));
+  if (absl::Status s = Commit(pages, batch_, run.events >= options_.ingest_min_events); !s.ok()) {
     // Nothing of the run is on disk: forget in-memory state derived from it.
     pair_cache_.clear();
     broken_ = true;
     ++stats_.errors;
+    absl::MutexLock lock(&progress_mu_);
+    ++failures_;
+    last_error_ = s;
     return s;
   }
   stats_.entries += run.seqs.size();
   next_seq_ = run.seqs.back() + 1;
-  return absl::OkStatus();
+  // The run is published; its entries are folded (the meta key says so)
+  // whether or not their deletes reach the disk.
+  storage::Batch deletes(db_);
+  for (uint64_t seq : run.seqs) deletes.Delete(Family::kJournal, JournalKey(seq));
+  absl::Status deleted = db_.Write(deletes);
+  absl::MutexLock lock(&progress_mu_);
+  folded_events_ += run.events;
+  return deleted;
 }
 
 absl::Status Refresher::ReadPairs(const std::vector<PageWrites*>& pages, PairStates& pairs) {
@@ -286,7 +322,8 @@ absl::Status Refresher::ReadPairs(const std::vector<PageWrites*>& pages, PairSta
   return absl::OkStatus();
 }
 
-absl::Status Refresher::Commit(std::vector<PageWrites*>& pages, storage::Batch& batch) {
+absl::Status Refresher::Commit(std::vector<PageWrites*>& pages, storage::Batch& batch,
+                               bool ingest) {
   // Referring domains: a (scope, source domain) pair going 0 -> n or n -> 0
   // adds or removes one referring domain of the scope, on the day of the page
   // that moved it. Pages are taken in order, as if written one by one.
@@ -399,7 +436,7 @@ absl::Status Refresher::Commit(std::vector<PageWrites*>& pages, storage::Batch& 
   }
   strength_buckets_->Stage(batch);
 
-  RETURN_IF_ERROR(db_.Write(batch));
+  RETURN_IF_ERROR(ingest ? db_.Ingest(batch) : db_.Write(batch));
   for (const auto& [key, state] : pairs) {
     if (pair_cache_.size() >= options_.pair_cache_entries) pair_cache_.clear();
     pair_cache_[core::Av(key)] = state.value;

@@ -2,12 +2,14 @@
 // into the published structures that queries read: the reverse records
 // (kLinks, kLost), the counters of every scope (live, lost, referring
 // domains, the pair counts behind them, the daily history, pages), the
-// strength order and its pagination directory. Everything a fold writes
-// goes into atomic batches that also delete the journal entries they fold,
-// so every snapshot of the database is a published view: its totals equal
-// the rows it can page, and a crash at any moment leaves the entries that
-// were not folded to the next refresh. docs/keys.md "Refresh" has the
-// protocol.
+// strength order and its pagination directory. Everything a run of
+// entries changes is written in one atomic batch (a large one as ingested
+// table files) with the number of its last entry
+// (storage::kJournalFoldedMetaKey); then the entries are deleted. Every
+// snapshot of the database is thus a published view (its totals equal the
+// rows it can page), and a crash at any moment leaves the entries that were
+// not folded to the next refresh. docs/keys.md "Journal and refresh" has
+// the protocol.
 //
 // Thread safety: thread-safe; folds are serialized.
 #pragma once
@@ -41,6 +43,13 @@ class Refresher {
   absl::Status Fold() ABSL_LOCKS_EXCLUDED(mu_);
 
   RefreshStats stats() const ABSL_LOCKS_EXCLUDED(mu_);
+  // The sequence number the next journal entry written must have at least
+  // (entries at or below the last one folded are never folded again).
+  uint64_t next_seq() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Blocks until this refresher has folded at least `events` link changes
+  // in all, or a fold failed after the call began (its error is returned).
+  absl::Status WaitForFolded(uint64_t events) ABSL_LOCKS_EXCLUDED(progress_mu_);
 
  private:
   Refresher(storage::Db& db, const IndexerOptions& options);
@@ -50,7 +59,9 @@ class Refresher {
   absl::Status ReadPairs(const std::vector<PageWrites*>& pages,
                          absl::flat_hash_map<std::string_view, PairState>& pairs)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status Commit(std::vector<PageWrites*>& pages, storage::Batch& batch)
+  // Adds the pages' writes to `batch` and writes it (`ingest`: as table
+  // files, storage::Db::Ingest).
+  absl::Status Commit(std::vector<PageWrites*>& pages, storage::Batch& batch, bool ingest)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   storage::Db& db_;
@@ -66,7 +77,16 @@ class Refresher {
   // storage::kHistoryLastDayMetaKey as stored.
   uint32_t history_last_day_ ABSL_GUARDED_BY(mu_) = 0;
   bool broken_ ABSL_GUARDED_BY(mu_) = false;  // the directory must be reloaded
+  // One batch for every run: its buffer (tens of MB for a large run) is
+  // reused instead of faulted in afresh.
+  storage::Batch batch_ ABSL_GUARDED_BY(mu_);
   RefreshStats stats_ ABSL_GUARDED_BY(mu_);
+  // Progress for WaitForFolded, updated after every run (mu_ is held for a
+  // whole fold).
+  mutable absl::Mutex progress_mu_;
+  uint64_t folded_events_ ABSL_GUARDED_BY(progress_mu_) = 0;
+  uint64_t failures_ ABSL_GUARDED_BY(progress_mu_) = 0;
+  absl::Status last_error_ ABSL_GUARDED_BY(progress_mu_);
 };
 
 }  // namespace inlinks::indexer::internal

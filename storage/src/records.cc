@@ -291,6 +291,14 @@ absl::StatusOr<std::optional<int64_t>> GetHistorySince(const Db& db, const Snaps
   return GetMetaNumber(db, kHistorySinceMetaKey, snapshot);
 }
 
+absl::StatusOr<std::optional<uint64_t>> GetJournalFolded(const Db& db,
+                                                         const Snapshot* snapshot) {
+  absl::StatusOr<std::optional<int64_t>> seq = GetMetaNumber(db, kJournalFoldedMetaKey, snapshot);
+  if (!seq.ok()) return seq.status();
+  if (!seq->has_value()) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(static_cast<uint64_t>(**seq));
+}
+
 absl::StatusOr<uint32_t> GetHistoryLastDay(const Db& db, const Snapshot* snapshot) {
   absl::StatusOr<std::optional<int64_t>> day = GetMetaNumber(db, kHistoryLastDayMetaKey, snapshot);
   if (!day.ok()) return day.status();

@@ -2,7 +2,8 @@
 // crash workload into DB and writes "<step>\n" to stdout (one write(2), no
 // buffering) after each Index()/MarkGone() call has returned. With
 // REFRESH_MS > 0 a background thread publishes the journal that often
-// (kills then land inside refreshes too); else every call publishes.
+// (kills then land inside refreshes too), ingesting each run as table
+// files; else every call publishes.
 //
 //   indexer_crash_worker DB SEED FIRST LAST [REFRESH_MS]
 #include <unistd.h>
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
   inlinks::indexer::IndexerOptions options;
   options.bucket_target = 64;  // many splits, so kills land inside them too
   if (argc == 6) options.refresh_interval_ms = std::strtoll(argv[5], nullptr, 10);
+  // Background runs are ingested as table files (kills land in ingestions).
+  if (options.refresh_interval_ms > 0) options.ingest_min_events = 1;
   auto indexer = inlinks::indexer::Indexer::Create(**db, options);
   if (!indexer.ok()) {
     std::fprintf(stderr, "indexer: %s\n", indexer.status().ToString().c_str());

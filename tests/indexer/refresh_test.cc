@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -108,15 +109,44 @@ TEST_F(IndexerRefreshTest, WrittenPagesAreInvisibleUntilTheRefresh) {
   EXPECT_EQ(stats.events, st.s.page.links.size());
 }
 
+// A writer never outruns the background refresh by more than
+// max_pending_events link changes: it waits, and the refresh starts at once
+// (here the interval alone would never run it).
+TEST_F(IndexerRefreshTest, WritesWaitForTheRefreshBeyondTheBacklogBound) {
+  auto db = OpenDb("db");
+  IndexerOptions options;
+  options.refresh_interval_ms = 3'600'000;
+  options.max_pending_events = 1;
+  auto indexer = Indexer::Create(*db, options).value();
+  uint64_t events = 0;  // link changes written: a first crawl's are its links
+  std::set<std::string> seen;
+  for (uint64_t i = 0; i < 30; ++i) {
+    Step st = MakeStep(i);
+    if (!seen.insert(st.s.source).second) continue;  // first crawls only
+    ASSERT_OK(indexer->Accept(st.s.page, st.facts));
+    events += st.s.page.links.size();
+    EXPECT_GE(indexer->refresh_stats().events + options.max_pending_events, events)
+        << "step " << i;
+  }
+  EXPECT_GE(indexer->refresh_stats().refreshes, 10u);
+}
+
 // Many writes, sources repeating (a page re-crawled, losing and reviving
 // links, gone), folded by one refresh: runs split where a source repeats and
 // the lost links' values come from records the same refresh wrote.
-TEST_F(IndexerRefreshTest, OneRefreshOfManyWritesEqualsOneByOne) {
+// Runs written as an ordinary batch, or ingested as table files.
+class IndexerRefreshRunTest : public IndexerRefreshTest,
+                              public ::testing::WithParamInterface<size_t> {};
+INSTANTIATE_TEST_SUITE_P(BatchOrIngest, IndexerRefreshRunTest,
+                         ::testing::Values(size_t{1} << 30, size_t{1}));
+
+TEST_P(IndexerRefreshRunTest, OneRefreshOfManyWritesEqualsOneByOne) {
   constexpr uint64_t kSteps = 300;
   auto db = OpenDb("db");
   {
     IndexerOptions options;
     options.refresh_interval_ms = 3'600'000;
+    options.ingest_min_events = GetParam();
     auto indexer = Indexer::Create(*db, options).value();
     for (uint64_t i = 0; i < kSteps; ++i) {
       Step st = MakeStep(i);
@@ -136,7 +166,7 @@ TEST_F(IndexerRefreshTest, OneRefreshOfManyWritesEqualsOneByOne) {
 
 // A crawl's set-up: groups of pages written while a background thread
 // refreshes every millisecond and a reader checks whatever it sees.
-TEST_F(IndexerRefreshTest, EveryViewDuringBackgroundRefreshesIsConsistent) {
+TEST_P(IndexerRefreshRunTest, EveryViewDuringBackgroundRefreshesIsConsistent) {
   constexpr uint64_t kSteps = 400;
   auto db = OpenDb("db");
   std::atomic<bool> done{false};
@@ -152,6 +182,7 @@ TEST_F(IndexerRefreshTest, EveryViewDuringBackgroundRefreshesIsConsistent) {
   {
     IndexerOptions options;
     options.refresh_interval_ms = 1;
+    options.ingest_min_events = GetParam();
     auto indexer = Indexer::Create(*db, options).value();
     std::vector<Step> steps;
     for (uint64_t i = 0; i < kSteps; ++i) steps.push_back(MakeStep(i));

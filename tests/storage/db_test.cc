@@ -274,6 +274,50 @@ TEST_F(DbTest, BatchOfAnotherDatabaseIsRefusedAndWritesNothing) {
   EXPECT_TRUE(Keys(*other, Family::kLinks, {"", ""}).empty());
 }
 
+// Ingest: the same writes as Write (puts, deletes, counter merges over
+// existing values), as table files; a key written twice is refused with
+// nothing applied; files an interrupted ingestion left are removed on open.
+TEST_F(DbTest, IngestAppliesABatchAsTableFiles) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
+  Batch before(*db);
+  before.Put(Family::kLinks, "gone", "x");
+  before.AddCounters("c", {5, 1});
+  ASSERT_OK(db->Write(before));
+  ASSERT_OK(db->Flush());
+  std::unique_ptr<Snapshot> old = db->GetSnapshot();
+
+  Batch b(*db);
+  b.Put(Family::kLinks, "b", "2");
+  b.Put(Family::kLinks, "a", "1");  // out of order: Ingest sorts
+  b.Delete(Family::kLinks, "gone");
+  b.AddCounters("c", {2, -1});
+  b.Put(Family::kMeta, "inlinks.test", "m");
+  ASSERT_OK(db->Ingest(b));
+  EXPECT_THAT(db->Get(Family::kLinks, "a"), IsOkAndHolds(std::optional<std::string>("1")));
+  EXPECT_THAT(db->Get(Family::kLinks, "gone"), IsOkAndHolds(std::nullopt));
+  EXPECT_THAT(db->GetCounters("c"), IsOkAndHolds(std::vector<int64_t>{7, 0, 0, 0}));
+  EXPECT_THAT(db->Get(Family::kLinks, "gone", old.get()),
+              IsOkAndHolds(std::optional<std::string>("x")));
+  EXPECT_THAT(db->Get(Family::kLinks, "a", old.get()), IsOkAndHolds(std::nullopt));
+  EXPECT_TRUE(FilesStartingWith(DbDir(), "ingest-").empty());
+
+  Batch twice(*db);
+  twice.Put(Family::kLinks, "z", "1");
+  twice.Put(Family::kStrength, "k", "1");
+  twice.Put(Family::kStrength, "k", "2");
+  EXPECT_THAT(db->Ingest(twice), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("written twice in family strength")));
+  EXPECT_THAT(db->Get(Family::kLinks, "z"), IsOkAndHolds(std::nullopt));
+  EXPECT_TRUE(FilesStartingWith(DbDir(), "ingest-").empty());
+
+  old.reset();
+  db.reset();
+  { std::ofstream(fs::path(DbDir()) / "ingest-7.sst") << "half written"; }
+  ASSERT_OK_AND_ASSIGN(db, OpenDb());
+  EXPECT_TRUE(FilesStartingWith(DbDir(), "ingest-").empty());
+  EXPECT_THAT(db->Get(Family::kLinks, "b"), IsOkAndHolds(std::optional<std::string>("2")));
+}
+
 TEST_F(DbTest, BatchCountsItsWritesPerFamily) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, OpenDb());
   Batch b(*db);

@@ -113,6 +113,9 @@ class Batch {
   void AddCounters(std::string_view key, std::initializer_list<int64_t> deltas);
   size_t Count() const;
   size_t ByteSize() const;
+  // Forgets every write, keeping the memory for the next ones (a writer
+  // that reuses one batch does not fault in a fresh buffer each time).
+  void Clear();
   // How many writes (puts, deletes, counter merges) the batch makes to each
   // family, indexed by Family.
   std::array<size_t, kFamilyCount> CountByFamily() const;
@@ -176,6 +179,15 @@ class Db {
 
   // Applies every write of `batch` atomically, or none.
   virtual absl::Status Write(Batch& batch) = 0;
+  // As Write, but the writes become sorted table files added to the
+  // database (RocksDB's external file ingestion): no write-ahead log and no
+  // memtable, so a large batch costs about what flushing it would. A key
+  // may be written once per family (kInvalidArgument otherwise). For large
+  // batches of keys that Write does not write at the same time (a family
+  // whose memtable holds keys in the batch's range is flushed first).
+  // Readers that hold no snapshot may see some families ingested before
+  // others; a snapshot sees all or none.
+  virtual absl::Status Ingest(Batch& batch) = 0;
   // The value at `key`, nullopt when absent. Reads `snapshot` when given.
   virtual absl::StatusOr<std::optional<std::string>> Get(
       Family family, std::string_view key, const Snapshot* snapshot = nullptr) const = 0;
@@ -235,6 +247,7 @@ class ForwardingDb : public Db {
   explicit ForwardingDb(Db& inner) : inner_(inner) {}
 
   absl::Status Write(Batch& batch) override;
+  absl::Status Ingest(Batch& batch) override;
   absl::StatusOr<std::optional<std::string>> Get(Family family, std::string_view key,
                                                  const Snapshot* snapshot = nullptr) const override;
   absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(

@@ -227,6 +227,14 @@ inline constexpr char kHistoryLastDayMetaKey[] = "inlinks.history_last_day";
 // 0 when absent. Errors: kDataLoss for a value that is not a number.
 absl::StatusOr<uint32_t> GetHistoryLastDay(const Db& db, const Snapshot* snapshot = nullptr);
 
+// The last journal entry (indexer/src/journal.h) a refresh has folded, in
+// ASCII decimal; written atomically with what the refresh folded, so an
+// entry at or below it is never folded again, even if its delete was lost.
+inline constexpr char kJournalFoldedMetaKey[] = "inlinks.journal_folded";
+// nullopt when no refresh has recorded one.
+absl::StatusOr<std::optional<uint64_t>> GetJournalFolded(const Db& db,
+                                                         const Snapshot* snapshot = nullptr);
+
 // The scope keys of a target URL key: its domain (the first domain_key_len
 // bytes), its host, and the URL itself.
 std::string_view DomainScopeKey(std::string_view url_key, uint32_t domain_key_len);
