@@ -463,7 +463,8 @@ std::vector<absl::Status> Indexer::Impl::Apply(std::vector<GroupItem>& items) {
   if (options.refresh_interval_ms == 0) {
     // Published before the call returns.
     published = refresher->Fold();
-  } else if (written > options.max_pending_events) {
+  } else if (written > options.max_pending_events &&
+             !refresher->HasFolded(written - options.max_pending_events)) {
     // Backpressure: wait until the backlog is back within bounds.
     {
       absl::MutexLock lock(&stop_mu);

@@ -211,6 +211,11 @@ absl::Status Refresher::WaitForFolded(uint64_t events) {
   return folded_events_ >= events ? absl::OkStatus() : last_error_;
 }
 
+bool Refresher::HasFolded(uint64_t events) const {
+  absl::MutexLock lock(&progress_mu_);
+  return folded_events_ >= events;
+}
+
 uint64_t Refresher::next_seq() const {
   absl::MutexLock lock(&mu_);
   return next_seq_;

@@ -50,6 +50,8 @@ class Refresher {
   // Blocks until this refresher has folded at least `events` link changes
   // in all, or a fold failed after the call began (its error is returned).
   absl::Status WaitForFolded(uint64_t events) ABSL_LOCKS_EXCLUDED(progress_mu_);
+  // Whether it has folded at least `events` link changes in all.
+  bool HasFolded(uint64_t events) const ABSL_LOCKS_EXCLUDED(progress_mu_);
 
  private:
   Refresher(storage::Db& db, const IndexerOptions& options);
