@@ -164,8 +164,7 @@ class RocksIterator : public Iterator {
       : begin_(range.begin), end_(range.end), upper_(end_) {
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot;
-    // Ranges cross prefix boundaries (the counters family has a prefix
-    // extractor for its hash memtable).
+    // A scope is a plain key range: no prefix extractor may cut it.
     ro.total_order_seek = true;
     if (!end_.empty()) ro.iterate_upper_bound = &upper_;
     it_.reset(db->NewIterator(ro, cf));
