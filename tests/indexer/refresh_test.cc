@@ -183,6 +183,9 @@ TEST_P(IndexerRefreshRunTest, EveryViewDuringBackgroundRefreshesIsConsistent) {
     IndexerOptions options;
     options.refresh_interval_ms = 1;
     options.ingest_min_events = GetParam();
+    // The writer waits for the refresh every ~25 pages: many refreshes
+    // however the threads are scheduled.
+    options.max_pending_events = 2000;
     auto indexer = Indexer::Create(*db, options).value();
     std::vector<Step> steps;
     for (uint64_t i = 0; i < kSteps; ++i) steps.push_back(MakeStep(i));
@@ -195,7 +198,7 @@ TEST_P(IndexerRefreshRunTest, EveryViewDuringBackgroundRefreshesIsConsistent) {
       // Leave the reader and the refresh some of the two cores.
       if (begin % 40 == 0) std::this_thread::yield();
     }
-    EXPECT_GT(indexer->refresh_stats().refreshes, 1u);
+    EXPECT_GE(indexer->refresh_stats().refreshes, 10u);
   }  // the destructor publishes the rest
   done = true;
   reader.join();
