@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "inlinks/core/log.h"
@@ -242,12 +243,25 @@ absl::Status Refresher::Fold() {
   uint64_t pages = 0, events = 0;
   auto fold = [&]() -> absl::Status {
     if (run.seqs.empty()) return absl::OkStatus();
-    pages += run.pages.size();
-    events += run.events;
     absl::Status s = FoldRun(run);
+    if (s.ok()) {
+      pages += run.pages.size();
+      events += run.events;
+    }
     run = Run();
     sources.clear();
     return s;
+  };
+  // What the runs published counts even when a later one fails.
+  absl::Cleanup count = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    if (pages == 0) return;
+    ++stats_.refreshes;
+    stats_.pages += pages;
+    stats_.events += events;
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    stats_.seconds += secs;
+    stats_.last_seconds = secs;
   };
   for (; it->Valid(); it->Next()) {
     ASSIGN_OR_RETURN(uint64_t seq, JournalSeq(it->key()));
@@ -266,17 +280,7 @@ absl::Status Refresher::Fold() {
     run.seqs.push_back(seq);
   }
   RETURN_IF_ERROR(it->status());
-  RETURN_IF_ERROR(fold());
-  if (pages > 0) {
-    ++stats_.refreshes;
-    stats_.pages += pages;
-    stats_.events += events;
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    stats_.seconds += secs;
-    stats_.last_seconds = secs;
-  }
-  return absl::OkStatus();
+  return fold();
 }
 
 absl::Status Refresher::FoldRun(Run& run) {
