@@ -60,7 +60,7 @@ pids+=($!)
 line=$(wait_for "$work/api.out" "API key")
 echo "$line"
 api=$(sed -E 's#.*http://([^/]+)/.*#\1#' <<<"$line")
-key=$(sed -E 's#.*API key: ([^)]+)\).*#\1#' <<<"$line")
+key=$(head -n1 "$(sed -E 's#.*API key in ([^)]+)\).*#\1#' <<<"$line")")
 key_id=${key%%.*}
 key_secret=${key#*.}
 

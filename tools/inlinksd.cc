@@ -153,14 +153,15 @@ absl::StatusOr<std::unique_ptr<inlinks::query::Server>> StartServer(
   auto server = std::make_unique<inlinks::query::Server>(db, options);
   absl::Status started = server->Start();
   if (!started.ok()) return started;
-  absl::StatusOr<std::string> key =
-      inlinks::query::EnsureDefaultKey(server->keys(), dir + "/default-api-key");
+  // The secret goes to the owner-only file, never to the log.
+  const std::string key_file = dir + "/default-api-key";
+  absl::StatusOr<std::string> key = inlinks::query::EnsureDefaultKey(server->keys(), key_file);
   if (!key.ok()) return key.status();
   std::string shown = where->first.find(':') != std::string::npos
                           ? "[" + where->first + "]"
                           : where->first;
-  std::fprintf(stderr, "inlinksd: serving the API on http://%s:%u/ (API key: %s)\n",
-               shown.c_str(), server->port(), key->c_str());
+  std::fprintf(stderr, "inlinksd: serving the API on http://%s:%u/ (API key in %s)\n",
+               shown.c_str(), server->port(), key_file.c_str());
   return server;
 }
 

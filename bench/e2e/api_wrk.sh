@@ -46,7 +46,8 @@ trap cleanup EXIT
 
 KEY=""
 for _ in $(seq 1 300); do
-  KEY=$(sed -n 's/.*serving the API on .*(API key: \([^)]*\)).*/\1/p' "$LOG" | head -n1)
+  KEYFILE=$(sed -n 's/.*serving the API on .*(API key in \([^)]*\)).*/\1/p' "$LOG" | head -n1)
+  [[ -n "$KEYFILE" ]] && KEY=$(head -n1 "$KEYFILE")
   [[ -n "$KEY" ]] && break
   kill -0 "$DAEMON" 2>/dev/null || { cat "$LOG" >&2; die "inlinksd exited"; }
   sleep 0.1

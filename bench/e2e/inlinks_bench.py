@@ -507,10 +507,11 @@ def step_queries(b, site, db, workdir, args):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             with open(errpath) as f:
-                m = re.search(r"serving the API on http://[^/]*:(\d+)/ \(API key: ([^)\s]+)\)",
+                m = re.search(r"serving the API on http://[^/]*:(\d+)/ \(API key in ([^)]+)\)",
                               f.read())
             if m:
-                port, key = int(m.group(1)), m.group(2)
+                with open(m.group(2)) as keyfile:
+                    port, key = int(m.group(1)), keyfile.readline().strip()
                 break
             time.sleep(0.2)
         if port is None:

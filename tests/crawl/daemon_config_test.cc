@@ -281,18 +281,14 @@ TEST(DaemonGeoip, ServeLocatesRows) {
                           dbs.city, "--log-level", "warning"},
                          dir.Sub("stderr.txt"));
   ASSERT_GT(d.pid, 0);
-  // "inlinksd: serving the API on http://127.0.0.1:PORT/ (API key: KEY)"
   uint16_t port = 0;
   std::string key, err;
   for (int i = 0; i < 400 && port == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
     err = ReadText(d.log);
-    size_t at = err.find("http://127.0.0.1:");
-    size_t k = err.find("API key: ");
-    if (at != std::string::npos && k != std::string::npos &&
-        err.find(')', k) != std::string::npos) {
-      port = static_cast<uint16_t>(std::stoi(err.substr(at + 17)));
-      key = err.substr(k + 9, err.find(')', k) - k - 9);
+    if (auto api = testing::FindServingApi(err)) {
+      port = api->port;
+      key = api->key;
     }
   }
   std::string response;
@@ -300,6 +296,9 @@ TEST(DaemonGeoip, ServeLocatesRows) {
   kill(d.pid, SIGTERM);
   EXPECT_EQ(WaitExit(d.pid), 0);
   ASSERT_NE(port, 0) << err;
+  // The secret is in the owner-only key file, never in the log.
+  ASSERT_EQ(key.size(), std::string_view("default.").size() + 32) << key;
+  EXPECT_EQ(err.find(key.substr(key.find('.') + 1)), std::string::npos) << err;
   EXPECT_THAT(response, HasSubstr("HTTP/1.1 200"));
   EXPECT_THAT(response, HasSubstr("\"ip\":\"127.0.0.1\""));
   EXPECT_THAT(response, HasSubstr("\"ccode\":\"DE\",\"country\":\"Germany\",\"city\":\"Berlin\""));

@@ -261,18 +261,15 @@ TEST(Serve, CrawlServesTheApiAndCrawlerMetrics) {
           "warning", static_cast<char*>(nullptr));
     _exit(127);
   }
-  // "inlinksd: serving the API on http://127.0.0.1:PORT/ (API key: KEY)"
   uint16_t port = 0;
   std::string key;
   for (int i = 0; i < 200 && port == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
     std::ifstream in(log);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    size_t at = text.find("http://127.0.0.1:");
-    size_t k = text.find("API key: ");
-    if (at != std::string::npos && k != std::string::npos) {
-      port = static_cast<uint16_t>(std::stoi(text.substr(at + 17)));
-      key = text.substr(k + 9, text.find(')', k) - k - 9);
+    if (auto api = testing::FindServingApi(text)) {
+      port = api->port;
+      key = api->key;
     }
   }
   ASSERT_NE(port, 0);

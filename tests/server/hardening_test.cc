@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "inlinks/core/log.h"
@@ -40,8 +41,7 @@ class HardeningTest : public ::testing::Test {
     c.Send(request);
     bool closed = false;
     std::string response = c.ReadUntilClose(3s, &closed);
-    EXPECT_EQ(RawStatus(response), status) << ::testing::PrintToString(request) << "\n"
-                                           << response;
+    EXPECT_EQ(RawStatus(response), status) << ::testing::PrintToString(request) << "\n" << response;
     EXPECT_TRUE(closed) << ::testing::PrintToString(request);
     EXPECT_THAT(response, ::testing::HasSubstr("Connection: close"));
   }
@@ -91,9 +91,12 @@ TEST_F(HardeningTest, Rfc9112_6_RequestSmugglingShapes) {
   ExpectRejected(post + "Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n");
   ExpectRejected(post + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
   ExpectRejected(post + "Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n");
-  ExpectRejected(post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        "0\r\n\r\n");
-  ExpectRejected(post + "Transfer-Encoding:\x0b" "chunked\r\n\r\n0\r\n\r\n");
+  ExpectRejected(post +
+                 "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 "0\r\n\r\n");
+  ExpectRejected(post +
+                 "Transfer-Encoding:\x0b"
+                 "chunked\r\n\r\n0\r\n\r\n");
   // Bad chunk sizes.
   ExpectRejected(post + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n");
   ExpectRejected(post + "Transfer-Encoding: chunked\r\n\r\n-1\r\n\r\n");
@@ -117,9 +120,10 @@ TEST_F(HardeningTest, Rfc9112_6_RequestSmugglingShapes) {
 TEST_F(HardeningTest, ChunkedBodyIsAcceptedWhenWellFormed) {
   StartServer();
   RawConnection c(server_->port());
-  c.Send("POST /v3/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-         "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
-         "1d\r\ngrant_type=client_credentials\r\n0\r\n\r\n");
+  c.Send(
+      "POST /v3/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+      "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+      "1d\r\ngrant_type=client_credentials\r\n0\r\n\r\n");
   std::string r = c.ReadUntil("}", 3s);
   EXPECT_EQ(RawStatus(r), 401) << r;  // parsed fine; no credentials given
   EXPECT_THAT(r, ::testing::HasSubstr("invalid_client"));
@@ -132,11 +136,10 @@ TEST_F(HardeningTest, SizeCapsAnswerInTheRightDialect) {
   o.max_body_bytes = 100;
   StartServer(o);
   ExpectRejected("GET /" + std::string(300, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414);
-  ExpectRejected("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'b') + "\r\n\r\n",
-                 431);
-  ExpectRejected("POST /v3/token HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" +
-                     std::string(1000, 'c'),
-                 413);
+  ExpectRejected("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'b') + "\r\n\r\n", 431);
+  ExpectRejected(
+      "POST /v3/token HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'c'),
+      413);
   // The URL dialect's error shape for a protocol error on its routes.
   RawConnection c(server_->port());
   c.Send("GET /v3/ResearchLinksGetListBacklinks.json HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n");
@@ -259,8 +262,30 @@ TEST_F(HardeningTest, AccessLogNeverContainsSecrets) {
     client.Get("/v3/ResearchLinksGetCountBacklinks.json?url=example.com&access_token=" + token);
     client.Request("POST", "/v3/token?client_id=" + id + "&client_secret=" + secret, {}, "");
     client.Get("/v1/counts?target=example.com", {{"Authorization", "Bearer " + key_}});
+    // The key with one character of its secret percent-encoded.
+    std::string encoded = key_;
+    const size_t middle = key_.size() - secret.size() / 2;
+    encoded.replace(middle, 1, absl::StrFormat("%%%02x", key_[middle]));
+    // Shapes the router serves or refuses with the key elsewhere than its
+    // usual position (issue 18): empty and dot segments, encoded slashes,
+    // path parameters, a percent-encoded secret.
+    for (std::string shape : std::vector<std::string>{
+             "/api//links/getBacklinks/KEY/example.com/json",
+             "/api/links//getBacklinks/KEY/example.com/json",
+             "/api/links/getBacklinks//KEY/example.com/json", "/api/user/getCreditstate//KEY/json",
+             "/api/links%2FgetBacklinks/KEY/example.com/json",
+             "/api/links/getBacklinks;x=1/KEY/example.com/json",
+             "/api/./links/getBacklinks/KEY/example.com/json",
+             "//api/links/getBacklinks/KEY/example.com", "/api/links/KEY/getBacklinks/example.com",
+             "/v1/backlinks/KEY?target=example.com", "/v1/backlinks?target=example.com&x=KEY",
+             "/v1/backlinks?target=example.com&k%65y=" + encoded}) {
+      const size_t at = shape.find("KEY");
+      if (at != std::string::npos) shape.replace(at, 3, key_);
+      client.Get(shape);
+    }
     RawConnection raw(server_->port());
-    raw.Send("GET /api/links/getBacklinks/" + key_ + "/x.com HTTP/1.1\r\nHost: x\r\nA: b\r\n c\r\n\r\n");
+    raw.Send("GET /api/links/getBacklinks/" + key_ +
+             "/x.com HTTP/1.1\r\nHost: x\r\nA: b\r\n c\r\n\r\n");
     raw.ReadUntilClose(2s);
   }
   server_->Stop();
@@ -268,6 +293,8 @@ TEST_F(HardeningTest, AccessLogNeverContainsSecrets) {
   EXPECT_THAT(log, ::testing::HasSubstr("REDACTED"));
   EXPECT_THAT(log, ::testing::HasSubstr("/api/links/getBacklinks/REDACTED/example.com"));
   EXPECT_EQ(log.find(secret), std::string::npos) << log;
+  EXPECT_EQ(log.find(secret.substr(0, secret.size() / 2)), std::string::npos) << log;
+  EXPECT_EQ(log.find(secret.substr(secret.size() / 2 + 1)), std::string::npos) << log;
   EXPECT_EQ(log.find(token), std::string::npos) << log;
 }
 
@@ -281,9 +308,10 @@ TEST_F(HardeningTest, GracefulStopFinishesInFlightRequest) {
   auto [id, secret] = SplitKeyString(key_).value();
   std::string body = "grant_type=client_credentials&client_id=" + id + "&client_secret=" + secret;
   RawConnection busy(server_->port());
-  busy.Send("POST /v3/token HTTP/1.1\r\nHost: x\r\nContent-Type: "
-            "application/x-www-form-urlencoded\r\nContent-Length: " +
-            std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10));
+  busy.Send(
+      "POST /v3/token HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/x-www-form-urlencoded\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10));
   std::this_thread::sleep_for(100ms);
   std::thread stopper([&] { server_->Stop(); });
   std::this_thread::sleep_for(200ms);

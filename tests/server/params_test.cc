@@ -91,6 +91,21 @@ TEST(Params, RedactTargetHidesEverySecret) {
   EXPECT_EQ(RedactTarget("/v1/backlinks?target=x&K%65y=abc"),
             "/v1/backlinks?target=x&K%65y=REDACTED");
   EXPECT_EQ(RedactTarget("/v1/backlinks?target=x"), "/v1/backlinks?target=x");
+  // Positions count the segments the router keeps: empty ones are skipped.
+  EXPECT_EQ(RedactTarget("/api//links/getBacklinks/abc.def/x"),
+            "/api//links/getBacklinks/REDACTED/x");
+  EXPECT_EQ(RedactTarget("/api/links/getBacklinks//abc.def/x"),
+            "/api/links/getBacklinks//REDACTED/x");
+  // Anything shaped like a secret or a token (32+ hex digits once decoded),
+  // wherever it is.
+  const std::string secret(32, 'a');
+  EXPECT_EQ(RedactTarget("/api/links%2FgetBacklinks/id." + secret + "/x.com/json"),
+            "/api/links%2FgetBacklinks/REDACTED/REDACTED/json");  // "x.com": the key's place
+  EXPECT_EQ(RedactTarget("/v1/backlinks/id." + secret + "?target=x&y=" + secret + "&z=1"),
+            "/v1/backlinks/REDACTED?target=x&y=REDACTED&z=1");
+  EXPECT_EQ(RedactTarget("/v1/x?" + secret.substr(1) + "%61"), "/v1/x?REDACTED");
+  EXPECT_EQ(RedactTarget("/v1/x?target=" + secret.substr(1)),
+            "/v1/x?target=" + secret.substr(1));
   // A key segment holding '=' is still the key position.
   EXPECT_EQ(RedactTarget("/api/links/getBacklinks/abc.def=x/y&key=z"),
             "/api/links/getBacklinks/REDACTED/y&key=REDACTED");

@@ -2,8 +2,8 @@
 //
 // Owns: finding a loopback TCP port nobody listens on (bound to 127.0.0.1
 // port 0, then closed), for tests that need a refused connection or a port
-// for a server they start as another process; and one plain HTTP/1.1
-// request to such a server.
+// for a server they start as another process; one plain HTTP/1.1
+// request to such a server; and where `inlinksd` says it serves.
 #pragma once
 
 #include <netinet/in.h>
@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <fstream>
+#include <optional>
 #include <string>
 
 namespace inlinks::testing {
@@ -54,6 +56,28 @@ inline std::string LoopbackHttp(uint16_t port, const std::string& method, const 
   }
   if (fd >= 0) close(fd);
   return out;
+}
+
+// What `inlinksd` printed when its API started listening on 127.0.0.1:
+// "serving the API on http://127.0.0.1:PORT/ (API key in FILE)"; the key is
+// the first line of FILE. Nothing until the whole line is in `log_text`.
+struct ServingApi {
+  uint16_t port = 0;
+  std::string key;
+};
+inline std::optional<ServingApi> FindServingApi(const std::string& log_text) {
+  const std::string url = "serving the API on http://127.0.0.1:";
+  const std::string in = "(API key in ";
+  size_t at = log_text.find(url);
+  if (at == std::string::npos) return std::nullopt;
+  size_t file = log_text.find(in, at);
+  size_t close = file == std::string::npos ? file : log_text.find(')', file);
+  if (close == std::string::npos) return std::nullopt;
+  ServingApi api;
+  api.port = static_cast<uint16_t>(std::stoi(log_text.substr(at + url.size())));
+  std::ifstream key_file(log_text.substr(file + in.size(), close - file - in.size()));
+  std::getline(key_file, api.key);
+  return api;
 }
 
 }  // namespace inlinks::testing

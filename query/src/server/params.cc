@@ -35,16 +35,29 @@ bool IsSecretName(std::string_view decoded_name) {
          EqualsIgnoreCase(decoded_name, "token");
 }
 
-// Redacts secret values in "a=1&key=2" (raw, undecoded).
+// True when `raw` (percent-encoded) holds something shaped like a key's
+// secret or a bearer token once decoded: 32 or more hex digits in a row.
+bool HoldsSecret(std::string_view raw) {
+  int run = 0;
+  for (char c : PercentDecode(raw, true)) {
+    run = HexValue(c) >= 0 ? run + 1 : 0;
+    if (run >= 32) return true;
+  }
+  return false;
+}
+
+// Redacts secret values in "a=1&key=2" (raw, undecoded): the values of
+// secret names, and any pair holding something shaped like a secret.
 std::string RedactQuery(std::string_view query) {
   std::string out;
   while (true) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     size_t eq = pair.find('=');
-    if (eq != std::string_view::npos &&
-        IsSecretName(PercentDecode(pair.substr(0, eq), true)) && eq + 1 < pair.size()) {
-      out.append(pair.substr(0, eq + 1));
+    const bool secret_name =
+        eq != std::string_view::npos && IsSecretName(PercentDecode(pair.substr(0, eq), true));
+    if ((secret_name && eq + 1 < pair.size()) || HoldsSecret(pair)) {
+      if (eq != std::string_view::npos) out.append(pair.substr(0, eq + 1));
       out.append("REDACTED");
     } else {
       out.append(pair);
@@ -197,54 +210,46 @@ std::optional<std::string> ParseBearer(std::string_view header) {
 std::string RedactTarget(std::string_view target) {
   size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
-  std::string out;
-  // Path segments: the PHP form (a segment holding '=' starts a query) and
-  // the path style /[api/]<service>/<method>/<key>/...
+  // Path segments, empty ones kept for the output; positions count only the
+  // non-empty ones, as the router does: [api/|index.php/]service/method/key.
   std::vector<std::string_view> segs;
-  {
-    std::string_view p = path;
-    while (true) {
-      size_t slash = p.find('/');
-      segs.push_back(p.substr(0, slash));
-      if (slash == std::string_view::npos) break;
-      p.remove_prefix(slash + 1);
-    }
+  for (size_t from = 0;;) {
+    size_t slash = path.find('/', from);
+    segs.push_back(path.substr(from, slash - from));
+    if (slash == std::string_view::npos) break;
+    from = slash + 1;
   }
-  // segs[0] is "" for an origin-form target.
-  size_t first = 1;
-  while (first < segs.size() && segs[first].empty()) ++first;
-  size_t base = first;
-  if (base < segs.size() && (EqualsIgnoreCase(segs[base], "api") ||
-                             EqualsIgnoreCase(segs[base], "index.php"))) {
+  std::vector<size_t> named;  // indexes of the non-empty segments
+  for (size_t i = 0; i < segs.size(); ++i) {
+    if (!segs[i].empty()) named.push_back(i);
+  }
+  size_t base = 0;
+  if (base < named.size() && (EqualsIgnoreCase(segs[named[base]], "api") ||
+                              EqualsIgnoreCase(segs[named[base]], "index.php"))) {
     ++base;
   }
-  // base = service, base+1 = method, base+2 = key (when none holds '=').
-  size_t key_index = base + 2;
-  bool embedded = false;
-  bool path_style = base + 1 < segs.size() && !segs[base].empty() &&
-                    segs[base].find('=') == std::string_view::npos &&
-                    segs[base + 1].find('=') == std::string_view::npos &&
-                    !EqualsIgnoreCase(segs[base], "v1") && !EqualsIgnoreCase(segs[base], "v3");
+  auto plain = [&](size_t n) {
+    return n < named.size() && segs[named[n]].find('=') == std::string_view::npos;
+  };
+  const bool path_style = plain(base) && plain(base + 1) &&
+                          !EqualsIgnoreCase(segs[named[base]], "v1") &&
+                          !EqualsIgnoreCase(segs[named[base]], "v3");
+  const size_t key_index =
+      path_style && base + 2 < named.size() ? named[base + 2] : std::string_view::npos;
+  std::string out;
   for (size_t i = 0; i < segs.size(); ++i) {
     if (i) out.push_back('/');
-    bool is_key_segment = path_style && i == key_index && !segs[i].empty();
-    if (is_key_segment) {
+    const bool embedded = i > key_index && segs[key_index].find('=') != std::string_view::npos;
+    if (i == key_index || (!embedded && HoldsSecret(segs[i]))) {
       // Whatever it holds (even '=', which would start the PHP form's query).
       out += "REDACTED";
-      if (segs[i].find('=') != std::string_view::npos) embedded = true;
-      continue;
-    }
-    if (embedded || segs[i].find('=') != std::string_view::npos) {
+    } else if (embedded || segs[i].find('=') != std::string_view::npos) {
       // The rest of the path is a query: redact it as one.
-      std::string rest;
-      for (size_t j = i; j < segs.size(); ++j) {
-        if (j > i) rest.push_back('/');
-        rest.append(segs[j]);
-      }
-      out += RedactQuery(rest);
+      out += RedactQuery(path.substr(static_cast<size_t>(segs[i].data() - path.data())));
       break;
+    } else {
+      out.append(segs[i]);
     }
-    out.append(segs[i]);
   }
   if (q != std::string_view::npos) {
     out.push_back('?');
