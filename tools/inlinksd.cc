@@ -133,9 +133,29 @@ absl::StatusOr<std::pair<std::string, uint16_t>> SplitListen(const std::string& 
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
+// True when `s` says the disk is full (RocksDB's NoSpace).
+bool IsDiskFull(const absl::Status& s) {
+  return absl::IsResourceExhausted(s) && s.message().find("No space left") != std::string::npos;
+}
+
+// Prints `s` as the daemon's error, with what to do when the disk is full;
+// returns the exit code 1.
+int Fail(const absl::Status& s, const std::string& dir) {
+  std::fprintf(stderr, "inlinksd: %s\n", s.ToString().c_str());
+  if (IsDiskFull(s)) {
+    std::fprintf(stderr,
+                 "inlinksd: the disk holding '%s' is full. Nothing indexed is lost: free space "
+                 "and run the same command again (`inlinksd serve` answers read-only "
+                 "meanwhile).\n",
+                 dir.c_str());
+  }
+  return 1;
+}
+
 // Starts the HTTP API on `listen` over `db` (rows located with `geo`, which
 // may be null), creating the default API key (its secret kept in
-// DIR/default-api-key) and printing it.
+// DIR/default-api-key) and saying where it is. A read-only `db` serves the
+// keys it has: no default key is created.
 absl::StatusOr<std::unique_ptr<inlinks::query::Server>> StartServer(
     inlinks::storage::Db& db, const std::string& dir, const std::string& listen,
     const inlinks::query::GeoDb* geo,
@@ -156,12 +176,13 @@ absl::StatusOr<std::unique_ptr<inlinks::query::Server>> StartServer(
   // The secret goes to the owner-only file, never to the log.
   const std::string key_file = dir + "/default-api-key";
   absl::StatusOr<std::string> key = inlinks::query::EnsureDefaultKey(server->keys(), key_file);
-  if (!key.ok()) return key.status();
+  if (!key.ok() && !db.read_only()) return key.status();
   std::string shown = where->first.find(':') != std::string::npos
                           ? "[" + where->first + "]"
                           : where->first;
-  std::fprintf(stderr, "inlinksd: serving the API on http://%s:%u/ (API key in %s)\n",
-               shown.c_str(), server->port(), key_file.c_str());
+  std::fprintf(stderr, "inlinksd: serving the API on http://%s:%u/ (%s)\n", shown.c_str(),
+               server->port(),
+               key.ok() ? ("API key in " + key_file).c_str() : "read-only: no default key");
   return server;
 }
 
@@ -256,33 +277,37 @@ void PrintSummary(const CrawlStats& s, double secs, const inlinks::indexer::Refr
                refreshed.ok() ? "" : (" (last refresh failed: " + refreshed.ToString() + ")").c_str());
 }
 
-// Serves until SIGTERM/SIGINT.
-int Serve(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoDb* geo) {
+// The database `inlinksd serve` answers from: opened writable, with what a
+// crawl left in the index journal published and the strength order (the
+// default result order) built for a database of an older build. On a full
+// disk, where neither can be written, read-only: the published view, with
+// key balances charged in memory only.
+absl::StatusOr<std::unique_ptr<inlinks::storage::Db>> OpenToServe(const std::string& dir) {
   inlinks::storage::DbOptions options = inlinks::storage::BoundedMemoryOptions(256u << 20);
   options.create_if_missing = false;
-  absl::StatusOr<std::unique_ptr<inlinks::storage::Db>> db =
-      inlinks::storage::Db::Open(config.db, options);
-  if (!db.ok()) {
-    std::fprintf(stderr, "inlinksd: %s\n", db.status().ToString().c_str());
-    return 1;
+  absl::Status ready;
+  {
+    absl::StatusOr<std::unique_ptr<inlinks::storage::Db>> db =
+        inlinks::storage::Db::Open(dir, options);
+    ready = db.status();
+    if (ready.ok()) ready = inlinks::indexer::RefreshIndex(**db);
+    if (ready.ok()) ready = inlinks::indexer::EnsureStrengthOrder(**db).status();
+    if (ready.ok() || !IsDiskFull(ready)) return ready.ok() ? std::move(db) : ready;
   }
-  // What a crawl left in the index journal is published, and a database
-  // indexed by an older build gets its strength order (the default result
-  // order), before the first request.
-  if (absl::Status folded = inlinks::indexer::RefreshIndex(**db); !folded.ok()) {
-    std::fprintf(stderr, "inlinksd: %s\n", folded.ToString().c_str());
-    return 1;
-  }
-  if (absl::Status order = inlinks::indexer::EnsureStrengthOrder(**db).status(); !order.ok()) {
-    std::fprintf(stderr, "inlinksd: %s\n", order.ToString().c_str());
-    return 1;
-  }
+  INLINKS_LOG(ERROR) << "the disk holding '" << dir << "' is full (" << ready
+                     << "): serving the published view read-only; API key balances are "
+                        "charged in memory only, until a restart with free space";
+  options.read_only = true;
+  return inlinks::storage::Db::Open(dir, options);
+}
+
+// Serves until SIGTERM/SIGINT.
+int Serve(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoDb* geo) {
+  absl::StatusOr<std::unique_ptr<inlinks::storage::Db>> db = OpenToServe(config.db);
+  if (!db.ok()) return Fail(db.status(), config.db);
   absl::StatusOr<std::unique_ptr<inlinks::query::Server>> server =
       StartServer(**db, config.db, config.listen, geo, nullptr, nullptr);
-  if (!server.ok()) {
-    std::fprintf(stderr, "inlinksd: %s\n", server.status().ToString().c_str());
-    return 1;
-  }
+  if (!server.ok()) return Fail(server.status(), config.db);
   sigset_t signals = HandledSignals();
   for (;;) {
     int sig = 0;
@@ -300,24 +325,15 @@ int Crawl(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoD
   // URLs (bench/e2e/daemon_memory.sh).
   absl::StatusOr<std::unique_ptr<inlinks::storage::Db>> db =
       inlinks::storage::Db::Open(config.db, inlinks::storage::BoundedMemoryOptions(256u << 20));
-  if (!db.ok()) {
-    std::fprintf(stderr, "inlinksd: %s\n", db.status().ToString().c_str());
-    return 1;
-  }
+  if (!db.ok()) return Fail(db.status(), config.db);
   inlinks::indexer::IndexerOptions indexer_options;
   indexer_options.refresh_interval_ms = config.refresh_interval_ms;
   absl::StatusOr<std::unique_ptr<inlinks::indexer::Indexer>> indexer =
       inlinks::indexer::Indexer::Create(**db, indexer_options);
-  if (!indexer.ok()) {
-    std::fprintf(stderr, "inlinksd: %s\n", indexer.status().ToString().c_str());
-    return 1;
-  }
+  if (!indexer.ok()) return Fail(indexer.status(), config.db);
   absl::StatusOr<std::unique_ptr<inlinks::crawler::Crawler>> crawler =
       inlinks::crawler::Crawler::Create(**db, **indexer, config.crawl);
-  if (!crawler.ok()) {
-    std::fprintf(stderr, "inlinksd: %s\n", crawler.status().ToString().c_str());
-    return 1;
-  }
+  if (!crawler.ok()) return Fail(crawler.status(), config.db);
   inlinks::crawler::Crawler& c = **crawler;
   if (!config.seeds_file.empty()) {
     absl::Status added = AddSeedFile(c.frontier(), config.seeds_file);
@@ -421,11 +437,8 @@ int Crawl(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoD
   PrintSummary(c.stats(), secs, (*indexer)->refresh_stats(), config.refresh_interval_ms,
                refreshed);
   if (server) server->Stop();
-  if (!run.ok()) {
-    std::fprintf(stderr, "inlinksd: %s\n", run.ToString().c_str());
-    return 1;
-  }
-  if (!refreshed.ok()) return 1;
+  if (!run.ok()) return Fail(run, config.db);
+  if (!refreshed.ok()) return Fail(refreshed, config.db);
   absl::Status flush = (*db)->Flush();
   if (!flush.ok()) {
     std::fprintf(stderr, "inlinksd: flush: %s\n", flush.ToString().c_str());

@@ -27,10 +27,13 @@
 #include <array>
 #include <span>
 #include <vector>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "inlinks/core/log.h"
 #include "inlinks/core/status_macros.h"
 
 namespace inlinks::storage {
@@ -97,6 +100,30 @@ absl::Status OpenError(const rocksdb::Status& s, const std::string& dir, bool ex
   }
   return st;
 }
+
+// RocksDB's own log, warnings and errors only, through core/log.h (stderr):
+// never a LOG file in the data directory, whose writes on a full disk would
+// abort the process inside RocksDB.
+class RocksLogger : public rocksdb::Logger {
+ public:
+  RocksLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::WARN_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char line[1024];
+    const int n = std::vsnprintf(line, sizeof(line), format, ap);
+    std::string_view text(line, n < 0 ? 0 : std::min<size_t>(n, sizeof(line) - 1));
+    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) {
+      INLINKS_LOG(ERROR) << "rocksdb: " << text;
+    } else {
+      INLINKS_LOG(WARNING) << "rocksdb: " << text;
+    }
+  }
+};
 
 void EncodeCounters(std::span<const int64_t> fields, std::string* out) {
   out->resize(8 * fields.size());
@@ -510,6 +537,7 @@ class DbImpl : public Db {
 
   const std::string& dir() const override { return dir_; }
   int opened_format_version() const override { return opened_format_version_; }
+  bool read_only() const override { return options_.read_only; }
 
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
 
@@ -655,7 +683,7 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
   db_options.bytes_per_sync = 1 << 20;
   db_options.max_open_files = 512;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  db_options.keep_log_file_num = 3;
+  db_options.info_log = std::make_shared<RocksLogger>();
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (int i = 0; i < kFamilyCount; ++i) {

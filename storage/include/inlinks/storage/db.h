@@ -237,6 +237,8 @@ class Db {
   // The format version the database had before this open: kFormatVersion,
   // or the older version that the open converted.
   virtual int opened_format_version() const { return Target().opened_format_version(); }
+  // True when opened with DbOptions::read_only.
+  virtual bool read_only() const { return Target().read_only(); }
 };
 
 // A Db that forwards every call to another, which must outlive it: derive
