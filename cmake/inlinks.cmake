@@ -4,7 +4,7 @@
 #
 # inlinks_library(NAME SRCS ... DEPS ...)
 #   Builds target inlinks_<NAME> (alias inlinks::<NAME>). DEPS must follow
-#   DESIGN.md's module table; tests/module_deps_test.sh enforces it on includes.
+#   docs/design.md's module table; tests/module_deps_test.sh enforces it on includes.
 function(inlinks_library name)
   cmake_parse_arguments(ARG "" "" "SRCS;DEPS;PRIVATE_DEPS" ${ARGN})
   set(target inlinks_${name})

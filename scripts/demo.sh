@@ -80,11 +80,11 @@ show() {  # title, then the command, then its output (JSON pretty-printed)
 
 echo
 echo "== three example calls (key $key) =="
-show "domain dialect (reference/api-getBacklinks-by-domain.txt): 3 backlinks of $target" \
+show "domain dialect (XOVI-compatible getBacklinks): 3 backlinks of $target" \
   "curl -s 'http://$api/api/links/getBacklinks/$key/$target/json/3/0'"
 token=$(curl -s -u "$key_id:$key_secret" -d grant_type=client_credentials "http://$api/v3/token" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-show "URL dialect (reference/api-backlinks-for-url.txt): a token, then 10 backlinks of www.$target" \
+show "URL dialect (Searchmetrics-compatible): a token, then 10 backlinks of www.$target" \
   "curl -s 'http://$api/v3/ResearchLinksGetListBacklinks.json?url=www.$target&limit=10&access_token=$token'"
 show "native dialect: every stored field, the exact total and a cursor" \
   "curl -s 'http://$api/v1/backlinks?target=$target&limit=2&key=$key'"

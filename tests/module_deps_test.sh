@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when a module includes a header of a module it may not depend on
-# (DESIGN.md's module table), or a third-party header outside the module that
+# (docs/design.md's module table), or a third-party header outside the module that
 # owns it (RocksDB only in storage/src, gumbo only in crawler/src,
 # libmaxminddb only in query/src, no Beast or Asio in any public header). Usage: module_deps_test.sh SOURCE_DIR
 set -uo pipefail

@@ -1,4 +1,4 @@
-// Scope resolution (API.md "Scope rules"; docs/query.md).
+// Scope resolution (docs/api.md "Common rules"; docs/query.md).
 #include <string>
 #include <string_view>
 

@@ -1,5 +1,5 @@
 // Registrable domains: the Public Suffix List's own conformance cases
-// (../shared/testdata/psl/tests.txt, run in full) plus ours.
+// (tests/data/third_party/psl/tests.txt, run in full) plus ours.
 #include "inlinks/core/domain.h"
 
 #include <iostream>

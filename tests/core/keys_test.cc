@@ -24,7 +24,7 @@ TEST(Keys, HostKeyReversesLabels) {
 }
 
 // IP literals are not reversed (as IIPC SURT's ssurtHost does:
-// ../shared/testdata/url/urlcanon/ssurt.json "1.2.3.4" -> "1.2.3.4").
+// tests/data/third_party/url/urlcanon/ssurt.json "1.2.3.4" -> "1.2.3.4").
 TEST(Keys, IpLiteralsAreNotReversed) {
   EXPECT_EQ(HostKey("1.2.3.4"), "1.2.3.4.");
   EXPECT_EQ(HostKey("[::1]"), "[::1].");

@@ -3,7 +3,7 @@
 //    (https://github.com/web-platform-tests/wpt/tree/master/url), and
 //  - crawler-commons' url-resolve.csv, weirdToNormalizedUrls.csv and
 //    invalidUrls.csv (src/test/resources/{normalizer,url-utils}/).
-// The data lives in ../shared/testdata/url (see its README.md). Every case
+// The data lives in tests/data/third_party/url (see its README.md). Every case
 // we do not pass is in an exclusion list below with its reason; the lists
 // match docs/url.md, and a test fails if a listed case starts passing (so
 // the lists stay exhaustive and honest).

@@ -1,4 +1,4 @@
-// The extractor on real third-party data (../shared/testdata/html, see its
+// The extractor on real third-party data (tests/data/third_party/html, see its
 // README.md): html5lib tree-construction documents, a WARC of link-extraction
 // test pages from webarchive-commons, and Nutch's fetch test site. The
 // expectations are ours, written for our tag set (extractor.h).

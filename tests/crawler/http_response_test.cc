@@ -1,6 +1,6 @@
 // Tests for ParseHttpResponse: RFC 9112 framing (strict against smuggling
 // shapes), header-section syntax, content decoding and its caps, and the
-// llhttp response vectors (../shared/testdata/http/llhttp/response, see the
+// llhttp response vectors (tests/data/third_party/http/llhttp/response, see the
 // testdata README) replayed against our parser.
 
 #include "inlinks/crawler/http_response.h"

@@ -1,4 +1,4 @@
-// Tests for WarcReader: the webarchive-commons WARC (../shared/testdata/html,
+// Tests for WarcReader: the webarchive-commons WARC (tests/data/third_party/html,
 // see its README.md), .warc.gz files the test writes itself (one gzip member
 // per record, one member for all), and damaged inputs: truncation, garbage
 // between records, a Content-Length past the end, oversize records.

@@ -1,4 +1,4 @@
-// Scope resolution (query/backlinks.h ResolveScope; API.md "Scope rules").
+// Scope resolution (query/backlinks.h ResolveScope; docs/api.md "Common rules").
 #include <string>
 
 #include "gtest/gtest.h"

@@ -1,4 +1,4 @@
-// The three API dialects of API.md against a real server on a port-0 socket,
+// The three API dialects of docs/api.md against a real server on a port-0 socket,
 // over a database built by the real indexer from pages whose backlinks the
 // test knows (server_testing.h BuildTestIndex).
 #include <libxml/parser.h>
@@ -164,7 +164,7 @@ std::string* ApiTest::poor_ = nullptr;
 std::string* ApiTest::poor_secret_ = nullptr;
 
 // ---------------------------------------------------------------------------
-// Domain dialect (API.md section 1)
+// Domain dialect (docs/api.md section 1)
 // ---------------------------------------------------------------------------
 
 TEST_F(ApiTest, Domain_PathStyleSuccessEnvelope) {
@@ -439,7 +439,7 @@ TEST_F(ApiTest, Domain_Siblings) {
 }
 
 // ---------------------------------------------------------------------------
-// URL dialect (API.md section 2)
+// URL dialect (docs/api.md section 2)
 // ---------------------------------------------------------------------------
 
 TEST_F(ApiTest, Url_TokenEndpoint) {
@@ -602,7 +602,7 @@ TEST_F(ApiTest, Url_Siblings) {
 }
 
 // ---------------------------------------------------------------------------
-// Native dialect (API.md section 3)
+// Native dialect (docs/api.md section 3)
 // ---------------------------------------------------------------------------
 
 TEST_F(ApiTest, Native_BacklinksWithCursorWalk) {

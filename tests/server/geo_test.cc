@@ -1,6 +1,6 @@
 // ccode/country/city through HTTP: a server on port 0 with a GeoDb
 // (ServerOptions::geo) over pages indexed by the real indexer from known
-// addresses, asked in the URL dialect (API.md section 2, whose rows name
+// addresses, asked in the URL dialect (docs/api.md section 2, whose rows name
 // these fields) and the native dialect. The databases are
 // tests/query/geo_testing.h's.
 #include "inlinks/query/geo.h"

@@ -1,7 +1,8 @@
 // File: tests/testing/testdata.h
 //
-// Access to the third-party test data in ../shared/testdata (see its
-// README.md) and to small helpers tests share: reading files as bytes and
+// Access to the third-party test data vendored in tests/data/third_party
+// (see its README.md: origin, version and licence of each folder) and to
+// small helpers tests share: reading files as bytes and
 // splitting CSV lines the way the crawler-commons files need.
 #pragma once
 
@@ -13,7 +14,7 @@
 
 namespace inlinks::testing {
 
-// Absolute path of a file under the shared test data directory,
+// Absolute path of a file under the third-party test data directory,
 // e.g. TestdataPath("url/wpt/urltestdata.json").
 std::filesystem::path TestdataPath(std::string_view relative);
 
@@ -26,11 +27,12 @@ std::vector<std::string> SplitCsvLine(std::string_view line);
 
 }  // namespace inlinks::testing
 
-// Skips the current test (with the path in the message) when the shared test
-// data is missing, e.g. in a clone without ../shared beside it.
+// Fails the current test (with the path in the message) when the test data
+// is missing: it is part of the repository, so a missing file is a broken
+// checkout or a wrong INLINKS_TESTDATA_DIR, never a reason to skip.
 #define INLINKS_REQUIRE_TESTDATA(relative)                                   \
   do {                                                                       \
     if (!std::filesystem::exists(::inlinks::testing::TestdataPath(relative))) \
-      GTEST_SKIP() << "test data missing: "                                  \
-                   << ::inlinks::testing::TestdataPath(relative);            \
+      FAIL() << "test data missing: "                                        \
+             << ::inlinks::testing::TestdataPath(relative);                  \
   } while (0)

@@ -1,7 +1,7 @@
 // File: query/src/server/domain_dialect.cc
 //
-// Owns: the domain dialect (API.md section 1, reference/api-getBacklinks-by-
-// domain.txt): links/getBacklinks, links/getLinktexts, links/getLinkedPages,
+// Owns: the domain dialect (docs/api.md section 1; XOVI-compatible):
+// links/getBacklinks, links/getLinktexts, links/getLinkedPages,
 // user/getCreditstate in path, query, hybrid and PHP forms; the envelope in
 // JSON and XML; the error codes with their messages byte for byte.
 //

@@ -1,6 +1,6 @@
 // File: query/src/server/history_endpoints.h
 //
-// Owns: the native dialect's history endpoints (API.md section 3, docs/api.md):
+// Owns: the native dialect's history endpoints (docs/api.md section 3):
 // GET /v1/new and /v1/lost (links first seen / lost within a window of UTC
 // days, exact total, offset/limit) and GET /v1/trend (daily live backlinks
 // and referring domains). native_dialect.cc authenticates, parses the

@@ -1,6 +1,6 @@
 // File: query/src/server/native_dialect.cc
 //
-// Owns: the native dialect (API.md section 3): /v1/backlinks (every stored
+// Owns: the native dialect (docs/api.md section 3): /v1/backlinks (every stored
 // field, exact total, cursor, filters incl. one link per referring domain),
 // /v1/counts, /v1/refdomains (with first seen), /v1/anchors (with
 // referring-domain counts), /v1/linkedpages, /v1/pagestrength. JSON only.

@@ -25,7 +25,7 @@ std::string PercentDecode(std::string_view in, bool plus_is_space);
 // Query parameters in order of appearance, names and values decoded.
 // Lookups are by ASCII-case-insensitive name; the LAST non-empty value wins
 // (PHP's $_GET semantics: the domain dialect's vendor runs PHP); empty values
-// count as absent (API.md: "Unknown and empty parameters are ignored").
+// count as absent (docs/api.md: "Unknown and empty parameters are ignored").
 class Params {
  public:
   void Add(std::string name, std::string value);

@@ -2,7 +2,7 @@
 //
 // Owns: turning one parsed HTTP request into one HTTP response, with no I/O:
 // dialect detection (domain, URL, native, operational), the three dialects'
-// parameter rules and envelopes (API.md), authentication and credit
+// parameter rules and envelopes (docs/api.md), authentication and credit
 // charging. The Beast session (server.cc) calls Router::Handle for every
 // request; the fuzzer and the unit tests call it directly.
 //

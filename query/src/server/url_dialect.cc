@@ -1,7 +1,7 @@
 // File: query/src/server/url_dialect.cc
 //
-// Owns: the URL dialect (API.md section 2, reference/api-backlinks-for-url.
-// txt): POST /v3/token (client credentials -> bearer token) and the
+// Owns: the URL dialect (docs/api.md section 2; Searchmetrics-compatible):
+// POST /v3/token (client credentials -> bearer token) and the
 // /v3/<Service>.json calls with their parameter rules, row fields in the
 // documented order, and HTTP 400/401/403/404 errors.
 //

@@ -1,7 +1,7 @@
 // File: inlinks/core/keys.h
 //
 // Owns: the byte encoding of link targets as ordered keys, such that each
-// query scope of DESIGN.md is one contiguous key range:
+// query scope (docs/keys.md "Scopes") is one contiguous key range:
 //
 //   host key    HostKey("blog.example.com") == "com.example.blog."
 //               labels reversed, each followed by '.'; IP literals are not

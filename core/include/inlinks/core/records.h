@@ -1,7 +1,7 @@
 // File: inlinks/core/records.h
 //
 // Owns: the in-memory records that flow from the extractor to the indexer:
-// a `Link` found on a page and the extracted `Page` (DESIGN.md "Records").
+// a `Link` found on a page and the extracted `Page` (docs/extractor.md).
 // Fetch facts (IP, time, HTTP status) and stored forms belong to the crawler
 // and storage; these types carry what the HTML itself says.
 //

@@ -1,7 +1,7 @@
 // File: inlinks/query/backlinks.h
 //
 // Owns: answering "who links to X?" over a storage::Db: turning a user's
-// target string into a scope (API.md "Scope rules"), reading one page of
+// target string into a scope (docs/api.md "Common rules"), reading one page of
 // backlink rows of that scope in one stable order with its exact total, the
 // scope's counts, and the aggregates the API's sibling calls return (anchor
 // texts, linked pages, referring domains). No HTTP here: the server
@@ -71,7 +71,7 @@ struct HistoryPage;
 // The kind of scope a request asks for (the native dialect's
 // `scope=auto|domain|host|url`). A resolved Scope is never kAuto.
 enum class ScopeKind : uint8_t {
-  kAuto = 0,  // decide from the target string (API.md "Scope rules")
+  kAuto = 0,  // decide from the target string (docs/api.md "Common rules")
   kDomain,    // a registrable domain and all its subdomains
   kHost,      // every page of one host
   kUrl,       // exactly one page (http and https together)
@@ -101,7 +101,7 @@ struct Scope {
   std::string counter_scope_key;  // HostKey(domain), HostKey(host) or UrlKey(url)
 };
 
-// Resolves a user's target string (API.md "Scope rules"):
+// Resolves a user's target string (docs/api.md "Common rules"):
 //   - surrounding whitespace is trimmed; a scheme ("http://", "https://", or
 //     "//") is tolerated and ignored; a fragment is ignored; the host is
 //     normalized as core::ParseUrl does (lower case, IDN to punycode, IPv4
@@ -227,7 +227,7 @@ struct BacklinkPage {
 };
 
 // ---------------------------------------------------------------------------
-// Aggregates (API.md siblings: getLinktexts, getLinkedPages, referring
+// Aggregates (docs/api.md siblings: getLinktexts, getLinkedPages, referring
 // domains). Each is a live-links view of the scope.
 // ---------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 // File: inlinks/query/geo.h
 //
-// Owns: IP geolocation for backlink rows (API.md `ccode`, `country`, `city`):
+// Owns: IP geolocation for backlink rows (docs/api.md `ccode`, `country`, `city`):
 // reading a MaxMind-format database (MaxMind DB spec,
 // https://maxmind.github.io/MaxMind-DB/) such as GeoLite2-City,
 // GeoLite2-Country or DB-IP lite City/Country, and turning an IP address

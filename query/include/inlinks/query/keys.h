@@ -1,6 +1,6 @@
 // File: inlinks/query/keys.h
 //
-// Owns: API keys and credits (API.md "Keys and credits"): creating, listing,
+// Owns: API keys and credits (docs/api.md "Keys and credits"): creating, listing,
 // crediting and revoking keys stored in the index's RocksDB (Family::kMeta,
 // keys "apikey/" + id), authenticating a presented key in constant time,
 // charging credits atomically, and the short-lived bearer tokens of the URL

@@ -1,6 +1,6 @@
 // File: inlinks/query/server.h
 //
-// Owns: the HTTP API server (API.md): HTTP/1.1 with keep-alive over Boost.Beast
+// Owns: the HTTP API server (docs/api.md): HTTP/1.1 with keep-alive over Boost.Beast
 // (C++20 coroutines, errors as values), speaking the three dialects (domain,
 // URL, native) plus /metrics (Prometheus text) and /healthz, with API keys
 // and credits (keys.h). docs/api.md documents routes, errors and examples.

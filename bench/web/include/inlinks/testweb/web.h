@@ -90,7 +90,7 @@ struct Backlink {
   friend bool operator==(const Backlink&, const Backlink&) = default;
 };
 
-// A query scope, as DESIGN.md "Keys and scopes" defines them: every link to
+// A query scope, as docs/keys.md "Scopes" defines them: every link to
 // a registrable domain (any of its hosts), to one host, or to one URL.
 struct Scope {
   enum class Kind { kDomain, kHost, kUrl };
