@@ -139,7 +139,8 @@ const std::vector<OptionDef>& Options() {
        Str(&DaemonConfig::serve)},
       {"listen", Kind::kString, "ADDR:PORT", "serve: API address (default 127.0.0.1:8080)",
        Str(&DaemonConfig::listen)},
-      {"once", Kind::kBool, "", "exit 0 when nothing is left to fetch (no re-crawls)",
+      {"once", Kind::kBool, "", "exit 0 when nothing is left to fetch (pages due for a re-crawl when it starts "
+       "are fetched again; none later)",
        [](DaemonConfig& c, std::string_view v) -> absl::Status {
          absl::StatusOr<bool> b = ParseBool("once", v);
          if (!b.ok()) return b.status();
@@ -442,7 +443,6 @@ absl::StatusOr<DaemonConfig> ParseDaemonConfig(const std::vector<std::string>& a
   if (!guard.ok()) return guard.status();
   c.crawl.fetch.guard = *guard;
   if (c.db.empty()) return absl::InvalidArgumentError("--db DIR is required");
-  if (c.crawl.once) c.crawl.frontier.recrawl_interval_ms = 0;
   return c;
 }
 

@@ -694,6 +694,13 @@ absl::Status Crawler::Run() {
       INLINKS_LOG(ERROR) << "crawl coroutine failed";
     }
   };
+  // Pages due now (fetched longer ago than the re-crawl interval, by any
+  // earlier run, --once ones included) join their host queues first.
+  for (;;) {
+    absl::StatusOr<size_t> moved = m.frontier->PromoteDue(m.Now());
+    if (!moved.ok()) return moved.status();
+    if (*moved == 0) break;
+  }
   for (int i = 0; i < m.options.concurrency; ++i) asio::co_spawn(io, m.Worker(), on_done);
   asio::co_spawn(io, m.Housekeeper(), on_done);
   std::vector<std::thread> pool;

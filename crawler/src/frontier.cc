@@ -29,7 +29,8 @@ using storage::Family;
 
 constexpr char kSeenTag = 's';
 constexpr char kQueueTag = 'q';
-constexpr char kScheduleTag = 'r';
+constexpr char kScheduleTag = 'r';  // due time: written by older builds only
+constexpr char kFetchedTag = 'f';   // fetch time: due after the interval in force
 constexpr char kSeedTag = 'S';
 constexpr char kHostCountTag = 'n';
 constexpr uint8_t kEntryVersion = 1;
@@ -53,9 +54,11 @@ std::string QueueKey(std::string_view host, uint64_t seq) {
   return k;
 }
 
-std::string ScheduleKey(int64_t due_ms, uint64_t seq) {
-  std::string k(1, kScheduleTag);
-  core::PutFixed64BE(k, static_cast<uint64_t>(std::max<int64_t>(0, due_ms)));
+// A re-crawl record: `tag` then a time (kScheduleTag: when it is due;
+// kFetchedTag: when the page was fetched) and a sequence number.
+std::string ScheduleKey(char tag, int64_t ms, uint64_t seq) {
+  std::string k(1, tag);
+  core::PutFixed64BE(k, static_cast<uint64_t>(std::max<int64_t>(0, ms)));
   core::PutFixed64BE(k, seq);
   return k;
 }
@@ -253,6 +256,11 @@ struct Frontier::Impl {
   }
 
   // Writes `st` and applies it to memory.
+  // Stages the move of the re-crawl records below `end` (one tag's range)
+  // into their host queues, at most 10,000 in all; `moved` counts them.
+  absl::Status StageDue(Staging& st, const std::string& end, size_t& moved)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
   absl::Status Commit(Staging& st) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     for (const auto& [host, delta] : st.accepted_delta) {
       uint64_t total = delta;
@@ -320,12 +328,14 @@ struct Frontier::Impl {
       next_seq = std::max(next_seq, core::DecodeFixed64BE(k.data() + zero + 1) + 1);
       return absl::OkStatus();
     }));
-    RETURN_IF_ERROR(scan(kScheduleTag, [&](std::string_view k, std::string_view) {
-      if (k.size() != 17) return absl::DataLossError("malformed frontier schedule key");
-      next_seq = std::max(next_seq, core::DecodeFixed64BE(k.data() + 9) + 1);
-      ++scheduled;
-      return absl::OkStatus();
-    }));
+    for (char tag : {kScheduleTag, kFetchedTag}) {
+      RETURN_IF_ERROR(scan(tag, [&](std::string_view k, std::string_view) {
+        if (k.size() != 17) return absl::DataLossError("malformed frontier schedule key");
+        next_seq = std::max(next_seq, core::DecodeFixed64BE(k.data() + 9) + 1);
+        ++scheduled;
+        return absl::OkStatus();
+      }));
+    }
     RETURN_IF_ERROR(scan(kHostCountTag, [&](std::string_view k, std::string_view v) {
       core::Decoder d(v);
       uint64_t n = 0;
@@ -435,10 +445,11 @@ absl::Status Frontier::Complete(const Lease& lease, const std::vector<Discovered
   absl::MutexLock lock(&m.mu);
   Impl::Staging st(m.db);
   st.batch.Delete(Family::kFrontier, QueueKey(lease.host, lease.seq));
-  bool schedule = m.options.recrawl_interval_ms > 0 && lease.kind == EntryKind::kPage;
+  // Every fetched page is remembered with its fetch time, whatever the
+  // interval of this run: a later run with an interval finds it due.
+  const bool schedule = lease.kind == EntryKind::kPage;
   if (schedule) {
-    st.batch.Put(Family::kFrontier, ScheduleKey(now_ms + m.options.recrawl_interval_ms,
-                                                m.next_seq++),
+    st.batch.Put(Family::kFrontier, ScheduleKey(kFetchedTag, now_ms, m.next_seq++),
                  EncodeEntry(Entry{lease.depth, lease.kind, 0, 0, lease.url}));
   }
   if (results != nullptr) results->clear();
@@ -511,10 +522,23 @@ absl::StatusOr<size_t> Frontier::PromoteDue(int64_t now_ms) {
   Impl& m = *impl_;
   absl::MutexLock lock(&m.mu);
   Impl::Staging st(m.db);
-  std::string end = ScheduleKey(now_ms + 1, 0);
-  std::unique_ptr<storage::Iterator> it =
-      m.db.NewIterator(Family::kFrontier, core::KeyRange{std::string(1, kScheduleTag), end});
   size_t moved = 0;
+  // Due: a schedule record of an older build whose time has come, and a
+  // page fetched at least the interval in force ago (none when 0).
+  RETURN_IF_ERROR(m.StageDue(st, ScheduleKey(kScheduleTag, now_ms + 1, 0), moved));
+  if (m.options.recrawl_interval_ms > 0) {
+    RETURN_IF_ERROR(m.StageDue(
+        st, ScheduleKey(kFetchedTag, now_ms - m.options.recrawl_interval_ms + 1, 0), moved));
+  }
+  if (moved == 0) return size_t{0};
+  RETURN_IF_ERROR(m.Commit(st));
+  m.scheduled -= std::min<uint64_t>(m.scheduled, moved);
+  return moved;
+}
+
+absl::Status Frontier::Impl::StageDue(Staging& st, const std::string& end, size_t& moved) {
+  std::unique_ptr<storage::Iterator> it =
+      db.NewIterator(Family::kFrontier, core::KeyRange{end.substr(0, 1), end});
   constexpr size_t kMaxPerCall = 10000;
   for (it->SeekToFirst(); it->Valid() && moved < kMaxPerCall; it->Next()) {
     ASSIGN_OR_RETURN(Entry e, DecodeEntry(it->value()));
@@ -523,14 +547,10 @@ absl::StatusOr<size_t> Frontier::PromoteDue(int64_t now_ms) {
     ++moved;
     if (!url.ok()) continue;
     std::string host = HostQueueKey(*url);
-    st.batch.Put(Family::kFrontier, QueueKey(host, m.next_seq++), EncodeEntry(e));
-    st.pending.push_back(Impl::Pending{0, std::move(host), false});
+    st.batch.Put(Family::kFrontier, QueueKey(host, next_seq++), EncodeEntry(e));
+    st.pending.push_back(Pending{0, std::move(host), false});
   }
-  RETURN_IF_ERROR(it->status());
-  if (moved == 0) return size_t{0};
-  RETURN_IF_ERROR(m.Commit(st));
-  m.scheduled -= std::min<uint64_t>(m.scheduled, moved);
-  return moved;
+  return it->status();
 }
 
 bool Frontier::Idle() const {

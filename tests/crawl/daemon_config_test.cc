@@ -28,6 +28,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/ports.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/crawl/daemon_testing.h"
 
 namespace inlinks::tools {
 namespace {
@@ -35,7 +36,11 @@ namespace {
 namespace fs = std::filesystem;
 using ::inlinks::testing::IsOk;
 using ::inlinks::testing::LoopbackHttp;
+using ::inlinks::testing::Daemon;
+using ::inlinks::testing::ReadText;
+using ::inlinks::testing::StartDaemon;
 using ::inlinks::testing::StatusIs;
+using ::inlinks::testing::WaitExit;
 using ::testing::HasSubstr;
 
 std::string WriteFile(const std::string& name, const std::string& text) {
@@ -57,7 +62,9 @@ TEST(DaemonConfig, FlagsSetCrawlerOptions) {
   EXPECT_EQ(c->seeds_file, "seeds.txt");
   EXPECT_EQ(c->serve, "127.0.0.1:9000");
   EXPECT_TRUE(c->crawl.once);
-  EXPECT_EQ(c->crawl.frontier.recrawl_interval_ms, 0);  // --once: no re-crawls
+  // --once keeps the interval: pages it finds due when it starts are
+  // fetched again (issue 20).
+  EXPECT_EQ(c->crawl.frontier.recrawl_interval_ms, 7LL * 86400 * 1000);
   EXPECT_EQ(c->crawl.concurrency, 128);
   EXPECT_EQ(c->crawl.host_delay_ms, 250);
   EXPECT_EQ(c->crawl.max_connections_per_ip, 2u);
@@ -190,47 +197,6 @@ TEST(DaemonConfig, GeoipFromFlagOrToml) {
 }
 
 // ---- inlinksd --geoip ----
-
-struct Daemon {
-  pid_t pid = -1;
-  std::string log;  // its stderr
-};
-
-// Starts inlinksd with `args`, stderr to `log`.
-Daemon StartDaemon(const std::vector<std::string>& args, const std::string& log) {
-  Daemon d;
-  d.log = log;
-  d.pid = fork();
-  if (d.pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(fd, 2);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(INLINKS_INLINKSD));
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(INLINKS_INLINKSD, argv.data());
-    _exit(127);
-  }
-  return d;
-}
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// Waits for the daemon to exit; its exit code, or -1 after ~10 s.
-int WaitExit(pid_t pid) {
-  for (int i = 0; i < 400; ++i) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-  return -1;
-}
-
 
 // A bad --geoip stops inlinksd at startup with a message naming the option.
 TEST(DaemonGeoip, BadFileFailsAtStartup) {

@@ -26,6 +26,7 @@
 #include "inlinks/indexer/indexer.h"
 #include "inlinks/storage/db.h"
 #include "inlinks/testweb/server.h"
+#include "tests/crawl/daemon_testing.h"
 #include "tests/testing/ports.h"
 #include "tests/testing/status_matchers.h"
 
@@ -37,31 +38,11 @@ using ::inlinks::testing::IsOk;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string ReadAll(const fs::path& file) {
-  std::ifstream in(file);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+std::string ReadAll(const fs::path& file) { return testing::ReadText(file.string()); }
 
-// Starts inlinksd with `args`, its stderr and stdout going to `log`.
-pid_t Start(const std::vector<std::string>& args, const fs::path& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* out = std::freopen(log.c_str(), "w", stderr);
-    if (out == nullptr || dup2(fileno(stderr), STDOUT_FILENO) < 0) _exit(126);
-    std::vector<char*> argv{const_cast<char*>(INLINKS_INLINKSD)};
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(INLINKS_INLINKSD, argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-// The exit code, or 128 + the signal that ended it.
-int Wait(pid_t pid) {
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+// Runs inlinksd with `args` to its end: its exit code (128 + signal).
+int RunDaemon(const std::vector<std::string>& args, const fs::path& log) {
+  return testing::WaitExit(testing::StartDaemon(args, log.string()).pid, std::chrono::seconds(120));
 }
 
 TEST(DiskFull, CrawlStopsCleanlyServeAnswersAndNothingIsLost) {
@@ -103,7 +84,7 @@ TEST(DiskFull, CrawlStopsCleanlyServeAnswersAndNothingIsLost) {
       "50ms", "--serve", "127.0.0.1:0"};  // --serve: the API key is made before the disk fills
 
   // 1. The crawl fills the disk: a clean exit 1 that says so.
-  ASSERT_EQ(Wait(Start(crawl, base / "crawl1.txt")), 1) << ReadAll(base / "crawl1.txt");
+  ASSERT_EQ(RunDaemon(crawl, base / "crawl1.txt"), 1) << ReadAll(base / "crawl1.txt");
   const std::string first = ReadAll(base / "crawl1.txt");
   EXPECT_THAT(first, HasSubstr("No space left on device"));
   EXPECT_THAT(first, HasSubstr("is full. Nothing indexed is lost"));
@@ -113,12 +94,13 @@ TEST(DiskFull, CrawlStopsCleanlyServeAnswersAndNothingIsLost) {
   EXPECT_GT(indexed, 0u);
 
   // 2. A restart on the full disk says the same, and crashes no more.
-  ASSERT_EQ(Wait(Start(crawl, base / "crawl2.txt")), 1) << ReadAll(base / "crawl2.txt");
+  ASSERT_EQ(RunDaemon(crawl, base / "crawl2.txt"), 1) << ReadAll(base / "crawl2.txt");
   EXPECT_THAT(ReadAll(base / "crawl2.txt"), HasSubstr("is full. Nothing indexed is lost"));
 
   // 3. serve answers from the full disk, read-only.
   const fs::path serve_log = base / "serve.txt";
-  const pid_t serve = Start({"serve", "--db", db, "--listen", "127.0.0.1:0"}, serve_log);
+  const pid_t serve =
+      testing::StartDaemon({"serve", "--db", db, "--listen", "127.0.0.1:0"}, serve_log).pid;
   std::optional<testing::ServingApi> api;
   for (int i = 0; i < 400 && !api; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -129,7 +111,7 @@ TEST(DiskFull, CrawlStopsCleanlyServeAnswersAndNothingIsLost) {
     answer = testing::LoopbackHttp(api->port, "GET", "/v1/counts?target=d0.test&key=" + api->key);
   }
   kill(serve, SIGTERM);
-  EXPECT_EQ(Wait(serve), 0);
+  EXPECT_EQ(testing::WaitExit(serve), 0);
   const std::string served = ReadAll(serve_log);
   ASSERT_TRUE(api.has_value()) << served;
   EXPECT_THAT(answer, HasSubstr("HTTP/1.1 200")) << answer;

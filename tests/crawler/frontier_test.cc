@@ -291,6 +291,40 @@ TEST_F(FrontierTest, RecrawlScheduleBringsPagesBack) {
   EXPECT_EQ(again->url, "http://a.com/");
 }
 
+// A page is due when its last fetch is older than the interval in force
+// now, whatever the run that fetched it had (issue 20: a --once run, with
+// no interval, fetched it; a later run with one must find it due).
+TEST_F(FrontierTest, PageFetchedWithoutIntervalIsDueUnderALaterOne) {
+  FrontierOptions none;
+  none.recrawl_interval_ms = 0;
+  Reopen(none);
+  ASSERT_THAT(frontier_->AddSeeds({"a.com"}), IsOk());
+  std::optional<Lease> l = Next(0);
+  ASSERT_TRUE(l);
+  ASSERT_THAT(frontier_->Complete(*l, {}, 5000, 0), IsOk());
+  absl::StatusOr<size_t> moved = frontier_->PromoteDue(1'000'000);
+  ASSERT_THAT(moved, IsOk());
+  EXPECT_EQ(*moved, 0u);  // no interval: never due
+  FrontierOptions minute;
+  minute.recrawl_interval_ms = 60'000;
+  Reopen(minute);
+  moved = frontier_->PromoteDue(64'999);
+  ASSERT_THAT(moved, IsOk());
+  EXPECT_EQ(*moved, 0u);
+  moved = frontier_->PromoteDue(65'000);
+  ASSERT_THAT(moved, IsOk());
+  EXPECT_EQ(*moved, 1u);
+  std::optional<Lease> again = Next(65'000);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->url, "http://a.com/");
+  // Fetched again, it waits for the interval again.
+  ASSERT_THAT(frontier_->Complete(*again, {}, 70'000, 0), IsOk());
+  moved = frontier_->PromoteDue(129'999);
+  ASSERT_THAT(moved, IsOk());
+  EXPECT_EQ(*moved, 0u);
+  EXPECT_EQ(frontier_->stats().scheduled, 1u);
+}
+
 TEST(FrontierTraps, HostQueueKeyKeepsNonDefaultPorts) {
   absl::StatusOr<core::Url> u = core::ParseUrl("http://a.com:8080/x");
   ASSERT_THAT(u, IsOk());

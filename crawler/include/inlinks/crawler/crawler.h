@@ -49,7 +49,8 @@ struct CrawlerOptions {
   int concurrency = 64;     // fetches in flight at most
   int64_t host_delay_ms = 1000;            // between fetches to one host
   uint32_t max_connections_per_ip = 8;     // 0 = no cap
-  bool once = false;        // stop when nothing is left to fetch
+  bool once = false;        // stop when nothing is left to fetch (re-crawls
+                            // due at the start are fetched; none later)
   bool follow_sitemaps = true;
   bool follow_nofollow = true;             // queue targets of nofollow links
   int64_t robots_ttl_ms = 24LL * 3600 * 1000;

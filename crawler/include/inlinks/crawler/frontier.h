@@ -148,8 +148,10 @@ class Frontier {
   // found for it later are queued as usual.
   absl::StatusOr<size_t> DropHost(const Lease& lease, int64_t now_ms, int64_t delay_ms);
 
-  // Moves re-crawls due at `now_ms` into their host queues; returns how
-  // many.
+  // Moves re-crawls due at `now_ms` into their host queues (at most 10,000
+  // per call); returns how many. A fetched page is due once its last fetch
+  // is options.recrawl_interval_ms old, whatever interval the run that
+  // fetched it had; never when the interval is 0.
   absl::StatusOr<size_t> PromoteDue(int64_t now_ms);
 
   // True when nothing is queued or in flight (re-crawls scheduled for later
