@@ -303,8 +303,10 @@ TEST_F(ApiTest, Domain_ParameterRules) {
   std::string base = "/index.php?service=links&method=getBacklinks&key=" + *full_;
   EXPECT_EQ(code_and_param("/index.php"), "80:service");
   EXPECT_EQ(code_and_param("/index.php?service=links"), "80:method");
-  EXPECT_EQ(code_and_param("/index.php?service=links&method=nope"), "81:method");
-  EXPECT_EQ(code_and_param("/index.php?service=nope&method=getBacklinks"), "81:service");
+  EXPECT_EQ(code_and_param("/index.php?service=links&method=nope"), "80:key");
+  EXPECT_EQ(code_and_param("/index.php?service=links&method=nope&key=" + *full_), "81:method");
+  EXPECT_EQ(code_and_param("/index.php?service=nope&method=getBacklinks&key=" + *full_),
+            "81:service");
   EXPECT_EQ(code_and_param(base + "&domain=example.com&format=csv"), "81:format");
   EXPECT_EQ(code_and_param(base + "&domain=example.com&limit=-1"), "81:limit");
   EXPECT_EQ(code_and_param(base + "&domain=example.com&limit=1000&skip=0"), "0:");
@@ -329,6 +331,16 @@ TEST_F(ApiTest, Domain_ParameterRules) {
   EXPECT_EQ(code_and_param("/index.php?service=links&method=getLinktexts&key=" + *limited_ +
                            "&domain=example.com"),
             "2:");
+  // An unknown key is 2 whatever the other parameters hold (issue 18):
+  // format before domain, a bad format, method or limit.
+  EXPECT_EQ(code_and_param("/api/links/getBacklinks/not-a-key/json/example.com"), "2:");
+  EXPECT_EQ(code_and_param("/api/links/getBacklinks/nobody.secret/example.com/csv"), "2:");
+  EXPECT_EQ(code_and_param("/api/links/getNothing/nobody.secret/example.com"), "2:");
+  EXPECT_EQ(code_and_param("/api/links/getBacklinks/nobody.secret/example.com/json/x"), "2:");
+  EXPECT_EQ(code_and_param("/index.php?service=nope&method=x&key=nobody.secret"), "2:");
+  // A known key with the format before the domain: the format is checked.
+  EXPECT_EQ(code_and_param("/api/links/getBacklinks/" + *full_ + "/json/example.com"),
+            "81:format");
   // Revoked and malformed keys.
   EXPECT_EQ(code_and_param("/index.php?service=links&method=getBacklinks&key=full.wrong"
                            "&domain=example.com"),

@@ -5,12 +5,15 @@
 // user/getCreditstate in path, query, hybrid and PHP forms; the envelope in
 // JSON and XML; the error codes with their messages byte for byte.
 //
-// Check order (the first failure answers): service/method, format, key
-// (missing 80, unknown or not allowed 2), domain (missing 80), limit/rows
-// (81, above the maximum 5), skip/offset (81), domain (invalid 81), query,
-// no rows (3), charge (4).
+// Check order (the first failure answers; docs/api.md "Check order"): HTTP
+// method (405), service and method present (80), key (missing 80, unknown
+// 2), service and method known (81), key allows the function (2), format
+// (81), domain (missing 80), limit/rows (81, above the maximum 5),
+// skip/offset (81), domain (invalid 81), query, no rows (3), charge (4).
+// An unknown key answers 2 whatever the other parameters hold.
 //
 // Thread safety: see router.h.
+#include <optional>
 #include <string>
 
 #include "server/common.h"
@@ -96,6 +99,29 @@ constexpr std::string_view kMaxLimit = "maximum limit exeeded";
 constexpr std::string_view kParamMissing = "param missing";
 constexpr std::string_view kParamInvalid = "param invalid";
 
+// The function a service and method name (case-insensitive), if any.
+std::optional<DomainFn> FunctionOf(std::string_view service, std::string_view method) {
+  if (EqualsIgnoreCase(service, "links")) {
+    if (EqualsIgnoreCase(method, "getBacklinks")) return DomainFn::kBacklinks;
+    if (EqualsIgnoreCase(method, "getLinktexts")) return DomainFn::kLinktexts;
+    if (EqualsIgnoreCase(method, "getLinkedPages")) return DomainFn::kLinkedPages;
+  } else if (EqualsIgnoreCase(service, "user") && EqualsIgnoreCase(method, "getCreditstate")) {
+    return DomainFn::kCreditstate;
+  }
+  return std::nullopt;
+}
+
+// The key-store function name of `fn` (what a key's functions allow).
+std::string_view FunctionName(DomainFn fn) {
+  switch (fn) {
+    case DomainFn::kBacklinks: return kFnBacklinks;
+    case DomainFn::kLinktexts: return kFnLinktexts;
+    case DomainFn::kLinkedPages: return kFnLinkedPages;
+    case DomainFn::kCreditstate: return kFnCreditState;
+  }
+  return {};
+}
+
 HttpResponse Internal(bool xml) { return Error(xml, 1, kInternalError); }
 HttpResponse Missing(bool xml, std::string_view p) { return Error(xml, 80, kParamMissing, p); }
 HttpResponse Invalid(bool xml, std::string_view p) { return Error(xml, 81, kParamInvalid, p); }
@@ -130,15 +156,10 @@ HttpResponse Router::HandleDomain(const HttpRequest& request, Target target) con
     p.AddQueryString(request.body);
   }
 
-  // The format first: every later error is written in it.
-  bool xml = false;
-  if (auto f = p.Get("format")) {
-    if (EqualsIgnoreCase(*f, "xml")) {
-      xml = true;
-    } else if (!EqualsIgnoreCase(*f, "json")) {
-      return Invalid(false, "format");
-    }
-  }
+  // Errors are written in XML when format=xml, else in JSON (an invalid
+  // format is reported after the key: an unknown key always answers 2).
+  auto format = p.Get("format");
+  const bool xml = format && EqualsIgnoreCase(*format, "xml");
   if (request.method != "GET" && request.method != "POST") {
     HttpResponse r = Invalid(xml, "method");
     r.status = 405;
@@ -150,29 +171,6 @@ HttpResponse Router::HandleDomain(const HttpRequest& request, Target target) con
   auto method = p.Get("method");
   if (!service) return Missing(xml, "service");
   if (!method) return Missing(xml, "method");
-  DomainFn fn;
-  std::string_view function_name;
-  if (EqualsIgnoreCase(*service, "links")) {
-    if (EqualsIgnoreCase(*method, "getBacklinks")) {
-      fn = DomainFn::kBacklinks;
-      function_name = kFnBacklinks;
-    } else if (EqualsIgnoreCase(*method, "getLinktexts")) {
-      fn = DomainFn::kLinktexts;
-      function_name = kFnLinktexts;
-    } else if (EqualsIgnoreCase(*method, "getLinkedPages")) {
-      fn = DomainFn::kLinkedPages;
-      function_name = kFnLinkedPages;
-    } else {
-      return Invalid(xml, "method");
-    }
-  } else if (EqualsIgnoreCase(*service, "user")) {
-    if (!EqualsIgnoreCase(*method, "getCreditstate")) return Invalid(xml, "method");
-    fn = DomainFn::kCreditstate;
-    function_name = kFnCreditState;
-  } else {
-    return Invalid(xml, "service");
-  }
-
   auto key_string = p.Get("key");
   if (!key_string) return Missing(xml, "key");
   auto key = keys_.AuthenticateKeyString(*key_string);
@@ -180,9 +178,16 @@ HttpResponse Router::HandleDomain(const HttpRequest& request, Target target) con
     if (absl::IsUnauthenticated(key.status())) return Error(xml, 2, kNoPermission);
     return Internal(xml);
   }
-  if (!key->Allows(function_name)) return Error(xml, 2, kNoPermission);
+  std::optional<DomainFn> fn = FunctionOf(*service, *method);
+  if (!fn) {
+    return Invalid(xml, EqualsIgnoreCase(*service, "links") || EqualsIgnoreCase(*service, "user")
+                            ? "method"
+                            : "service");
+  }
+  if (!key->Allows(FunctionName(*fn))) return Error(xml, 2, kNoPermission);
+  if (format && !xml && !EqualsIgnoreCase(*format, "json")) return Invalid(false, "format");
 
-  if (fn == DomainFn::kCreditstate) {
+  if (*fn == DomainFn::kCreditstate) {
     // Free. Figures: creditamount = balance + used (what the key was given),
     // creditsleft = balance, creditsused = used; no refills.
     Envelope e;
@@ -255,7 +260,7 @@ HttpResponse Router::HandleDomain(const HttpRequest& request, Target target) con
   e.xml = xml;
   e.message = kOk;
   size_t rows_served = 0;
-  if (fn == DomainFn::kBacklinks) {
+  if (*fn == DomainFn::kBacklinks) {
     auto page = engine_.Backlinks(*scope, BacklinkFilter{}, offset, limit);
     if (!page.ok()) {
       if (!absl::IsOutOfRange(page.status())) return Internal(xml);
@@ -309,7 +314,7 @@ HttpResponse Router::HandleDomain(const HttpRequest& request, Target target) con
         b.push_back(']');
       }
     }
-  } else if (fn == DomainFn::kLinktexts) {
+  } else if (*fn == DomainFn::kLinktexts) {
     auto page = engine_.AnchorTexts(*scope, offset, limit);
     if (!page.ok()) {
       if (!absl::IsOutOfRange(page.status())) return Internal(xml);
