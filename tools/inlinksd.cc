@@ -230,6 +230,8 @@ std::string CrawlerMetrics(const inlinks::crawler::Crawler& c, const inlinks::in
   }
   counter("inlinks_crawl_robots_disallowed_total", "URLs skipped by robots.txt",
           s.robots_disallowed);
+  counter("inlinks_crawl_robots_truncated_total",
+          "robots.txt files over 512 KiB, parsed up to there (RFC 9309 2.5)", s.robots_truncated);
   counter("inlinks_crawl_retries_total", "fetches retried later", s.retries);
   counter("inlinks_crawl_dropped_total", "URLs given up", s.dropped);
   gauge("inlinks_crawl_queue_urls", "URLs waiting in the frontier", s.frontier.queued);
@@ -257,7 +259,7 @@ void PrintSummary(const CrawlStats& s, double secs, const inlinks::indexer::Refr
                   int64_t refresh_interval_ms, const absl::Status& refreshed) {
   std::fprintf(stderr,
                "inlinksd: %llu pages indexed, %llu links, %llu fetches, %.1f MB in %.1f s "
-               "(%.0f pages/s); queue %llu, known %llu; robots-skipped %llu; "
+               "(%.0f pages/s); queue %llu, known %llu; robots-skipped %llu%s; "
                "time in fetch %.1f s, parse %.1f s, index %.1f s; errors:%s\n",
                static_cast<unsigned long long>(s.pages_indexed),
                static_cast<unsigned long long>(s.links_found),
@@ -265,7 +267,13 @@ void PrintSummary(const CrawlStats& s, double secs, const inlinks::indexer::Refr
                s.pages_indexed / std::max(secs, 1e-9),
                static_cast<unsigned long long>(s.frontier.queued),
                static_cast<unsigned long long>(s.frontier.known),
-               static_cast<unsigned long long>(s.robots_disallowed), s.fetch_seconds,
+               static_cast<unsigned long long>(s.robots_disallowed),
+               s.robots_truncated == 0
+                   ? ""
+                   : absl::StrFormat(" (%d robots.txt over 512 KiB read in part)",
+                                     s.robots_truncated)
+                         .c_str(),
+               s.fetch_seconds,
                s.parse_seconds, s.index_seconds, ErrorSummary(s).c_str());
   std::fprintf(stderr,
                "inlinksd: index refreshed %llu times every %lld ms: %llu link changes of %llu "

@@ -231,7 +231,7 @@ struct Crawler::Impl {
     std::array<std::atomic<uint64_t>, 6> status_class{};
     std::array<std::atomic<uint64_t>, kFetchErrorCount> errors{};
     std::atomic<uint64_t> not_html{0}, redirects{0}, robots_fetches{0}, robots_disallowed{0},
-        robots_unavailable{0}, sitemaps{0}, retries{0}, dropped{0}, sink_errors{0}, ip_waits{0};
+        robots_unavailable{0}, robots_truncated{0}, sitemaps{0}, retries{0}, dropped{0}, sink_errors{0}, ip_waits{0};
     std::atomic<uint64_t> fetch_ns{0}, parse_ns{0}, index_ns{0};
   } counters;
 
@@ -287,8 +287,15 @@ struct Crawler::Impl {
     while (more) {
       more = false;
       ++counters.robots_fetches;
-      FetchResult r = co_await fetcher->Get(*target);
+      // RFC 9309 2.5: a longer file is parsed up to its first 512 KiB.
+      FetchResult r = co_await fetcher->Get(*target, RobotsRules::kDefaultMaxBytes);
       counters.bytes += r.wire_bytes;
+      if (r.truncated) {
+        ++counters.robots_truncated;
+        INLINKS_LOG(WARNING) << "robots.txt " << target->href() << " is larger than "
+                             << RobotsRules::kDefaultMaxBytes << " bytes: its first "
+                             << RobotsRules::kDefaultMaxBytes << " bytes are used";
+      }
       if (r.error != FetchError::kNone) {
         ++counters.errors[static_cast<size_t>(r.error)];
         INLINKS_LOG(WARNING) << "robots.txt " << target->href() << ": "
@@ -729,6 +736,7 @@ CrawlStats Crawler::stats() const {
   s.robots_fetches = c.robots_fetches;
   s.robots_disallowed = c.robots_disallowed;
   s.robots_unavailable = c.robots_unavailable;
+  s.robots_truncated = c.robots_truncated;
   s.sitemaps = c.sitemaps;
   s.retries = c.retries;
   s.dropped = c.dropped;

@@ -300,9 +300,30 @@ struct Fetcher::Impl {
     co_return FetchResult{};
   }
 
+  // Reads the body into `parser` until it is complete or holds `cut` bytes
+  // (then `*truncated`); `*wire` counts the bytes received.
+  template <class Stream, class Parser>
+  asio::awaitable<boost::system::error_code> ReadBody(Stream& stream, Connection& conn,
+                                                      Parser& parser, size_t cut,
+                                                      uint64_t* wire, bool* truncated) {
+    if (cut == 0) {
+      auto [ec, n] = co_await http::async_read(stream, conn.buffer, parser, kToken);
+      *wire += n;
+      co_return ec;
+    }
+    while (!parser.is_done() && parser.get().body().size() < cut) {
+      auto [ec, n] = co_await http::async_read_some(stream, conn.buffer, parser, kToken);
+      *wire += n;
+      if (ec) co_return ec;
+    }
+    *truncated = !parser.is_done();
+    if (*truncated) parser.get().body().resize(cut);
+    co_return boost::system::error_code();
+  }
+
   template <class Stream>
   asio::awaitable<FetchResult> Exchange(Stream& stream, Connection& conn, const core::Url& url,
-                                        bool* keep_alive, bool* nothing_received) {
+                                        size_t cut, bool* keep_alive, bool* nothing_received) {
     *keep_alive = false;
     *nothing_received = true;
     http::request<http::empty_body> req{http::verb::get, url.PathAndQuery(), 11};
@@ -325,7 +346,11 @@ struct Fetcher::Impl {
     http::response_parser<http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(
         std::min<size_t>(options.max_header_bytes, std::numeric_limits<uint32_t>::max())));
-    parser.body_limit(options.max_body_bytes);
+    if (cut > 0) {
+      parser.body_limit(boost::none);  // cut at `cut` instead
+    } else {
+      parser.body_limit(options.max_body_bytes);
+    }
     FetchResult r;
     {
       auto [ec, n] = co_await http::async_read_header(stream, conn.buffer, parser, kToken);
@@ -335,10 +360,8 @@ struct Fetcher::Impl {
     }
     *nothing_received = false;
     lowest.expires_at(start + options.response_timeout);
-    {
-      auto [ec, n] = co_await http::async_read(stream, conn.buffer, parser, kToken);
-      r.wire_bytes += n;
-      if (ec) co_return Fail(Classify(ec), absl::StrCat("reading body: ", ec.message()));
+    if (auto ec = co_await ReadBody(stream, conn, parser, cut, &r.wire_bytes, &r.truncated)) {
+      co_return Fail(Classify(ec), absl::StrCat("reading body: ", ec.message()));
     }
     auto& res = parser.get();
     r.status = static_cast<int>(res.result_int());
@@ -346,7 +369,7 @@ struct Fetcher::Impl {
     r.content_type = std::string(res[http::field::content_type]);
     r.location = std::string(res[http::field::location]);
     r.retry_after = std::string(res[http::field::retry_after]);
-    *keep_alive = res.keep_alive();
+    *keep_alive = res.keep_alive() && !r.truncated;
     std::string body = std::move(res.body());
 
     // Content codings, undone in reverse order of application.
@@ -380,19 +403,19 @@ struct Fetcher::Impl {
   }
 
   // One exchange on `conn` (connecting it first when it is new).
-  asio::awaitable<FetchResult> Attempt(core::Url url, Connection* conn, bool reused,
+  asio::awaitable<FetchResult> Attempt(core::Url url, Connection* conn, bool reused, size_t cut,
                                        bool* keep_alive, bool* nothing_received) {
     if (!reused) {
       FetchResult c = co_await Connect(url, *conn);
       if (c.error != FetchError::kNone) co_return c;
     }
     if (conn->tls) {
-      co_return co_await Exchange(*conn->tls, *conn, url, keep_alive, nothing_received);
+      co_return co_await Exchange(*conn->tls, *conn, url, cut, keep_alive, nothing_received);
     }
-    co_return co_await Exchange(*conn->plain, *conn, url, keep_alive, nothing_received);
+    co_return co_await Exchange(*conn->plain, *conn, url, cut, keep_alive, nothing_received);
   }
 
-  asio::awaitable<FetchResult> Get(core::Url url) {
+  asio::awaitable<FetchResult> Get(core::Url url, size_t cut) {
     std::string origin =
         absl::StrCat(Av(url.scheme()), "://", Av(url.host()), ":", url.EffectivePort());
     std::unique_ptr<Connection> conn = TakeIdle(origin);
@@ -402,13 +425,14 @@ struct Fetcher::Impl {
       conn->origin = origin;
     }
     bool keep_alive = false, nothing_received = true;
-    FetchResult r = co_await Attempt(url, conn.get(), reused, &keep_alive, &nothing_received);
+    FetchResult r =
+        co_await Attempt(url, conn.get(), reused, cut, &keep_alive, &nothing_received);
     if (reused && r.error != FetchError::kNone && nothing_received) {
       // A kept-alive connection the server closed meanwhile: one new one.
       conn = std::make_unique<Connection>();
       conn->origin = origin;
       reused = false;
-      r = co_await Attempt(url, conn.get(), false, &keep_alive, &nothing_received);
+      r = co_await Attempt(url, conn.get(), false, cut, &keep_alive, &nothing_received);
     }
     r.reused_connection = reused;
     if (r.error == FetchError::kNone && keep_alive) {
@@ -435,8 +459,8 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Create(asio::any_io_executor e
   return std::unique_ptr<Fetcher>(new Fetcher(std::move(impl)));
 }
 
-asio::awaitable<FetchResult> Fetcher::Get(core::Url url) {
-  return impl_->Get(std::move(url));
+asio::awaitable<FetchResult> Fetcher::Get(core::Url url, size_t keep_first_bytes) {
+  return impl_->Get(std::move(url), keep_first_bytes);
 }
 
 asio::awaitable<ResolveResult> Fetcher::Resolve(std::string host, uint16_t port) {

@@ -33,6 +33,7 @@ struct FetchResult {
   std::string body;         // decoded
   uint64_t wire_bytes = 0;  // header + body bytes as received
   bool reused_connection = false;
+  bool truncated = false;  // the body was cut at Get's `keep_first_bytes`
 };
 
 struct ResolveResult {
@@ -48,8 +49,10 @@ class Fetcher {
   ~Fetcher();
 
   // GETs `url`, reusing an idle kept-alive connection to its origin when
-  // there is one (a stale one is replaced transparently).
-  boost::asio::awaitable<FetchResult> Get(core::Url url);
+  // there is one (a stale one is replaced transparently). With
+  // `keep_first_bytes` > 0 a longer body (as received) is cut there and
+  // marked `truncated` instead of failing with kBodyTooLarge.
+  boost::asio::awaitable<FetchResult> Get(core::Url url, size_t keep_first_bytes = 0);
 
   // The addresses `host` resolves to (overrides, cache, then DNS), before
   // the SSRF guard.

@@ -80,6 +80,7 @@ struct CrawlStats {
   uint64_t robots_fetches = 0;
   uint64_t robots_disallowed = 0;  // URLs skipped by robots.txt
   uint64_t robots_unavailable = 0;  // fetches postponed: robots.txt 5xx/unreachable
+  uint64_t robots_truncated = 0;   // robots.txt files over 512 KiB, parsed up to there
   uint64_t sitemaps = 0;
   uint64_t retries = 0;
   uint64_t dropped = 0;            // given up after max_attempts or refused
