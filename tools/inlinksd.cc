@@ -24,6 +24,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "absl/time/clock.h"
+#include "absl/strings/str_join.h"
 #include "inlinks/core/log.h"
 #include "inlinks/crawler/crawler.h"
 #include "inlinks/indexer/indexer.h"
@@ -77,16 +80,43 @@ std::string ErrorSummary(const CrawlStats& s) {
   return out.empty() ? " none" : out;
 }
 
+// What the robots.txt handling did beyond skipping URLs, e.g. " (1 robots.txt
+// over 512 KiB read in part, 1 host given up: robots.txt unavailable)".
+std::string RobotsNotes(const CrawlStats& s) {
+  std::vector<std::string> notes;
+  if (s.robots_truncated > 0) {
+    notes.push_back(absl::StrFormat("%d robots.txt over 512 KiB read in part", s.robots_truncated));
+  }
+  if (s.robots_hosts_given_up > 0) {
+    notes.push_back(absl::StrFormat("%d host%s given up: robots.txt unavailable",
+                                    s.robots_hosts_given_up,
+                                    s.robots_hosts_given_up > 1 ? "s" : ""));
+  }
+  return notes.empty() ? "" : absl::StrCat(" (", absl::StrJoin(notes, ", "), ")");
+}
+
 std::string ProgressLine(const CrawlStats& now, const CrawlStats& before, double seconds) {
   uint64_t errors = 0;
   for (uint64_t e : now.errors) errors += e;
-  return absl::StrFormat(
+  std::string line = absl::StrFormat(
       "%d pages (%.0f/s), %d links (%.0f/s), %.1f MB, queue %d, in flight %d, hosts %d, "
-      "known %d, errors %d, robots-skipped %d",
+      "known %d, errors %d, robots-skipped %d%s",
       now.pages_indexed, (now.pages_indexed - before.pages_indexed) / seconds, now.links_found,
       (now.links_found - before.links_found) / seconds, now.bytes / 1e6, now.frontier.queued,
       now.frontier.in_flight, now.frontier.hosts, now.frontier.known, errors,
-      now.robots_disallowed);
+      now.robots_disallowed, RobotsNotes(now));
+  // Nothing in flight with URLs queued: every queued host waits for a time.
+  const int64_t wait_ms = now.frontier.next_ready_ms - absl::ToUnixMillis(absl::Now());
+  if (now.frontier.in_flight == 0 && now.frontier.queued > 0 && wait_ms > 0) {
+    absl::StrAppendFormat(&line,
+                          "; waiting %.1f s for the next host (crawl delay, Retry-After or a "
+                          "robots.txt retry%s)",
+                          wait_ms / 1e3,
+                          now.robots_unavailable > before.robots_unavailable
+                              ? ": robots.txt unavailable, see the log"
+                              : "");
+  }
+  return line;
 }
 
 // Resident set size of this process in bytes (0 if unknown).
@@ -230,6 +260,9 @@ std::string CrawlerMetrics(const inlinks::crawler::Crawler& c, const inlinks::in
   }
   counter("inlinks_crawl_robots_disallowed_total", "URLs skipped by robots.txt",
           s.robots_disallowed);
+  counter("inlinks_crawl_robots_hosts_given_up_total",
+          "hosts dropped under --once: robots.txt unavailable through every retry",
+          s.robots_hosts_given_up);
   counter("inlinks_crawl_robots_truncated_total",
           "robots.txt files over 512 KiB, parsed up to there (RFC 9309 2.5)", s.robots_truncated);
   counter("inlinks_crawl_retries_total", "fetches retried later", s.retries);
@@ -267,12 +300,7 @@ void PrintSummary(const CrawlStats& s, double secs, const inlinks::indexer::Refr
                s.pages_indexed / std::max(secs, 1e-9),
                static_cast<unsigned long long>(s.frontier.queued),
                static_cast<unsigned long long>(s.frontier.known),
-               static_cast<unsigned long long>(s.robots_disallowed),
-               s.robots_truncated == 0
-                   ? ""
-                   : absl::StrFormat(" (%d robots.txt over 512 KiB read in part)",
-                                     s.robots_truncated)
-                         .c_str(),
+               static_cast<unsigned long long>(s.robots_disallowed), RobotsNotes(s).c_str(),
                s.fetch_seconds,
                s.parse_seconds, s.index_seconds, ErrorSummary(s).c_str());
   std::fprintf(stderr,

@@ -214,7 +214,12 @@ struct Crawler::Impl {
     // fetched either, so they are dropped instead of waiting for a retry.
     bool unreachable = false;
     bool fetched_now = false;  // this call fetched it (not from the cache)
+    int status = 0;            // the answer's HTTP status (0: none)
+    uint32_t failures = 0;     // consecutive fetches that left it unavailable
   };
+  // Under `once`, an unavailable robots.txt is fetched again this soon (at
+  // most), and its host given up after max_attempts such fetches.
+  static constexpr int64_t kOnceRobotsRetryMs = 2000;
   std::unordered_map<std::string, RobotsEntry> robots;
   // The rules most origins share (a 4xx, an error), one copy each.
   const std::shared_ptr<const RobotsRules> allow_all =
@@ -231,7 +236,7 @@ struct Crawler::Impl {
     std::array<std::atomic<uint64_t>, 6> status_class{};
     std::array<std::atomic<uint64_t>, kFetchErrorCount> errors{};
     std::atomic<uint64_t> not_html{0}, redirects{0}, robots_fetches{0}, robots_disallowed{0},
-        robots_unavailable{0}, robots_truncated{0}, sitemaps{0}, retries{0}, dropped{0}, sink_errors{0}, ip_waits{0};
+        robots_unavailable{0}, robots_truncated{0}, robots_hosts_given_up{0}, sitemaps{0}, retries{0}, dropped{0}, sink_errors{0}, ip_waits{0};
     std::atomic<uint64_t> fetch_ns{0}, parse_ns{0}, index_ns{0};
   } counters;
 
@@ -269,10 +274,12 @@ struct Crawler::Impl {
     std::string origin =
         absl::StrCat(Av(url.scheme()), "://", Av(url.host()),
                      url.port() != 0 ? absl::StrCat(":", url.port()) : std::string());
+    uint32_t failures = 0;
     {
       std::lock_guard lock(mu);
       auto it = robots.find(origin);
       if (it != robots.end() && it->second.expires_ms > Now()) co_return it->second;
+      if (it != robots.end()) failures = it->second.failures;
     }
     RobotsEntry entry;
     entry.unavailable = true;
@@ -304,6 +311,7 @@ struct Crawler::Impl {
                             r.error == FetchError::kBlocked;
       } else {
         CountStatus(r.status);
+        entry.status = r.status;
         if (r.status >= 300 && r.status < 400 && !r.location.empty()) {
           target = core::ResolveUrl(*target, r.location);
           more = target.ok() && ++hops <= 5;
@@ -318,8 +326,14 @@ struct Crawler::Impl {
         // 5xx (and 1xx/3xx without Location): unavailable.
       }
     }
+    entry.failures = entry.unavailable ? failures + 1 : 0;
+    if (entry.unavailable && entry.status != 0) {
+      INLINKS_LOG(WARNING) << "robots.txt " << target->href() << " answered " << entry.status
+                           << " (" << entry.failures << " time" << (entry.failures > 1 ? "s" : "")
+                           << "): the host's pages wait until it answers (RFC 9309 2.3.1.4)";
+    }
     entry.expires_ms =
-        Now() + (entry.unavailable ? options.robots_error_retry_ms : options.robots_ttl_ms);
+        Now() + (entry.unavailable ? RobotsRetryMs() : options.robots_ttl_ms);
     if (!entry.unavailable && options.follow_sitemaps) {
       for (const std::string& sitemap : entry.rules->sitemaps()) {
         absl::StatusOr<AddResult> added = frontier->Add(sitemap, 1, EntryKind::kSitemap);
@@ -379,6 +393,24 @@ struct Crawler::Impl {
   }
 
   // Retries `lease` after `delay_ms` while attempts remain; drops it otherwise.
+  // How long an unavailable robots.txt keeps its host waiting.
+  int64_t RobotsRetryMs() const {
+    return options.once ? std::min(options.robots_error_retry_ms, kOnceRobotsRetryMs)
+                        : options.robots_error_retry_ms;
+  }
+
+  // Under `once`: drops the queue of a host whose robots.txt stayed
+  // unavailable through max_attempts fetches, and says so.
+  void GiveUpHost(const Lease& lease, const RobotsEntry& robots_entry, int64_t host_delay) {
+    absl::StatusOr<size_t> dropped = frontier->DropHost(lease, Now(), host_delay);
+    if (!dropped.ok()) return Fatal(dropped.status());
+    counters.dropped += *dropped;
+    ++counters.robots_hosts_given_up;
+    INLINKS_LOG(WARNING) << "giving up on " << lease.host << ": its robots.txt answered "
+                         << robots_entry.status << " " << robots_entry.failures
+                         << " times; " << *dropped << " queued URLs dropped (--once)";
+  }
+
   void RetryOrDrop(const Lease& lease, int64_t now, int64_t delay_ms, int64_t host_delay) {
     if (lease.attempts + 1u < options.max_attempts) {
       ++counters.retries;
@@ -457,8 +489,10 @@ struct Crawler::Impl {
         } else {
           Fatal(dropped.status());
         }
+      } else if (options.once && robots_entry.failures >= options.max_attempts) {
+        GiveUpHost(lease, robots_entry, host_delay);
       } else {
-        RetryOrDrop(lease, Now(), options.robots_error_retry_ms, host_delay);
+        RetryOrDrop(lease, Now(), RobotsRetryMs(), host_delay);
       }
       co_return;
     }
@@ -737,6 +771,7 @@ CrawlStats Crawler::stats() const {
   s.robots_disallowed = c.robots_disallowed;
   s.robots_unavailable = c.robots_unavailable;
   s.robots_truncated = c.robots_truncated;
+  s.robots_hosts_given_up = c.robots_hosts_given_up;
   s.sitemaps = c.sitemaps;
   s.retries = c.retries;
   s.dropped = c.dropped;

@@ -566,6 +566,7 @@ FrontierStats Frontier::stats() const {
   s.in_flight = impl_->in_flight;
   s.hosts = impl_->hosts.size();
   s.scheduled = impl_->scheduled;
+  s.next_ready_ms = impl_->ready.empty() ? -1 : impl_->ready.top().first;
   std::copy(std::begin(impl_->refused), std::end(impl_->refused), std::begin(s.refused));
   return s;
 }

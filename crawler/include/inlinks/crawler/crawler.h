@@ -54,7 +54,9 @@ struct CrawlerOptions {
   bool follow_sitemaps = true;
   bool follow_nofollow = true;             // queue targets of nofollow links
   int64_t robots_ttl_ms = 24LL * 3600 * 1000;
-  int64_t robots_error_retry_ms = 600 * 1000;  // 5xx/unreachable robots.txt
+  // A 5xx robots.txt is fetched again after this (under `once`: at most 2 s
+  // later, and its host is given up after max_attempts such answers).
+  int64_t robots_error_retry_ms = 600 * 1000;
   uint32_t max_attempts = 3;               // tries per URL for transient failures
   int64_t retry_delay_ms = 30 * 1000;
   int64_t max_retry_after_ms = 3600 * 1000;
@@ -81,6 +83,9 @@ struct CrawlStats {
   uint64_t robots_disallowed = 0;  // URLs skipped by robots.txt
   uint64_t robots_unavailable = 0;  // fetches postponed: robots.txt 5xx/unreachable
   uint64_t robots_truncated = 0;   // robots.txt files over 512 KiB, parsed up to there
+  // Hosts dropped under `once` because their robots.txt stayed unavailable
+  // (5xx) through max_attempts fetches, 2 s apart.
+  uint64_t robots_hosts_given_up = 0;
   uint64_t sitemaps = 0;
   uint64_t retries = 0;
   uint64_t dropped = 0;            // given up after max_attempts or refused

@@ -96,6 +96,10 @@ struct FrontierStats {
   uint64_t in_flight = 0;  // leased
   uint64_t hosts = 0;
   uint64_t scheduled = 0;  // re-crawls waiting for their time
+  // When the first host with queued URLs may be fetched (unix ms; -1: none
+  // is waiting); later than now when every queued host waits (politeness,
+  // a robots.txt retry, Retry-After).
+  int64_t next_ready_ms = -1;
   uint64_t refused[6] = {};  // Add() outcomes by AddResult (index 0 unused)
 };
 
