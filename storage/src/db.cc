@@ -6,6 +6,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
@@ -123,6 +124,30 @@ class RocksLogger : public rocksdb::Logger {
       INLINKS_LOG(WARNING) << "rocksdb: " << text;
     }
   }
+};
+
+// The background error (failed flush or compaction, full disk) that stops
+// the database's writes, until RocksDB recovers from it.
+class BackgroundErrors : public rocksdb::EventListener {
+ public:
+  void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
+    if (error == nullptr || error->ok()) return;
+    std::lock_guard lock(mu_);
+    last_ = absl::UnavailableError(error->ToString());
+  }
+  void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override {
+    std::lock_guard lock(mu_);
+    last_ = info.new_bg_error.ok() ? absl::OkStatus()
+                                   : absl::UnavailableError(info.new_bg_error.ToString());
+  }
+  absl::Status last() const {
+    std::lock_guard lock(mu_);
+    return last_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  absl::Status last_;
 };
 
 void EncodeCounters(std::span<const int64_t> fields, std::string* out) {
@@ -538,6 +563,10 @@ class DbImpl : public Db {
   const std::string& dir() const override { return dir_; }
   int opened_format_version() const override { return opened_format_version_; }
   bool read_only() const override { return options_.read_only; }
+  absl::Status Health() const override {
+    if (options_.read_only) return absl::FailedPreconditionError("opened read-only");
+    return background_errors_->last();
+  }
 
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
 
@@ -546,6 +575,7 @@ class DbImpl : public Db {
   int opened_format_version_ = kFormatVersion;
   std::atomic<uint64_t> ingest_files_{0};  // names of the files Ingest writes
   DbOptions options_;
+  std::shared_ptr<BackgroundErrors> background_errors_ = std::make_shared<BackgroundErrors>();
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   // The snapshot GetSnapshot() shares until the next write.
@@ -689,6 +719,8 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
   db_options.max_open_files = 512;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.info_log = std::make_shared<RocksLogger>();
+  auto impl = std::make_unique<DbImpl>();
+  db_options.listeners.push_back(impl->background_errors_);
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (int i = 0; i < kFamilyCount; ++i) {
@@ -723,7 +755,6 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
     }
   }
 
-  auto impl = std::make_unique<DbImpl>();
   impl->dir_ = dir;
   impl->options_ = options;
   rocksdb::DB* raw = nullptr;

@@ -2,13 +2,18 @@
 // slowloris, the connection cap, malformed bytes, graceful Stop with a
 // request in flight. Raw sockets, real server on port 0.
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <random>
 #include <string>
 #include <thread>
 
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "inlinks/core/keys.h"
 #include "inlinks/core/log.h"
+#include "inlinks/storage/records.h"
 #include "inlinks/query/server.h"
 #include "tests/server/server_testing.h"
 
@@ -296,6 +301,88 @@ TEST_F(HardeningTest, AccessLogNeverContainsSecrets) {
   EXPECT_EQ(log.find(secret.substr(0, secret.size() / 2)), std::string::npos) << log;
   EXPECT_EQ(log.find(secret.substr(secret.size() / 2 + 1)), std::string::npos) << log;
   EXPECT_EQ(log.find(token), std::string::npos) << log;
+}
+
+// Storage errors (issue 18.6). Rows inside example.com's scopes, in
+// multi-block table files with garbage in their middle: reading them fails
+// its block checksum. Each request answers an internal error; the log
+// records the status once (not once per request), the domain dialect's
+// access line says its code, and /metrics counts every one.
+TEST_F(HardeningTest, StorageErrorsAreLoggedCountedAndShown) {
+  std::mt19937 rng(7);
+  const std::string strength =
+      storage::StrengthScopeRange(storage::ScopeKind::kDomain, core::HostKey("example.com")).begin;
+  const std::string links = core::HostKey("example.com");
+  for (int round = 0; round < 4; ++round) {
+    storage::Batch b(*db_);
+    for (int i = 0; i < 500; ++i) {
+      std::string value(200, '\0');
+      for (char& c : value) c = static_cast<char>(rng());
+      const std::string suffix = absl::StrFormat("%c%06d", 0x7e, round * 1000 + i);
+      b.Put(storage::Family::kStrength, strength + suffix, value);
+      b.Put(storage::Family::kLinks, links + suffix, value);
+    }
+    ASSERT_TRUE(db_->Write(b).ok());
+  }
+  ASSERT_TRUE(db_->Flush().ok());
+  db_.reset();
+  int corrupted = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    const auto size = entry.file_size();
+    if (entry.path().extension() != ".sst" || size < 16384) continue;
+    std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2 - 1024));
+    const std::string garbage(2048, '\x5a');
+    f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+    ++corrupted;
+  }
+  ASSERT_GE(corrupted, 2);
+  db_ = storage::Db::Open(dir_.path()).value();
+
+  ServerOptions o;
+  o.access_log = true;
+  core::SetLogLevel(core::LogLevel::kInfo);
+  StartServer(o);
+  ::testing::internal::CaptureStderr();
+  testing::HttpClient client(server_->port());
+  const std::string domain = "/api/links/getBacklinks/" + key_ + "/example.com/json/100";
+  const std::string native = "/v1/backlinks?target=example.com&sort=key&limit=1000&key=" + key_;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(client.Get(domain).body, ::testing::HasSubstr("\"apiErrorCode\":1,"));
+    EXPECT_EQ(client.Get(native).status, 500);
+  }
+  const std::string metrics = client.Get("/metrics").body;
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(metrics, ::testing::HasSubstr("inlinks_http_internal_errors_total 6\n"));
+  // One line per distinct status, however many requests met it.
+  size_t lines = 0;
+  for (size_t at = 0; (at = log.find("internal error answering", at)) != std::string::npos; ++at) {
+    ++lines;
+  }
+  EXPECT_GE(lines, 1u) << log;
+  EXPECT_LE(lines, 2u) << log;
+  EXPECT_THAT(log, ::testing::HasSubstr("DATA_LOSS"));  // a checksum or a malformed record
+  EXPECT_THAT(log, ::testing::HasSubstr(" 200 code 1 "));  // the domain dialect's access line
+  EXPECT_EQ(log.find(key_.substr(key_.find('.') + 1)), std::string::npos);
+  EXPECT_EQ(client.Get("/healthz").status, 200);  // reads failed; writes still work
+}
+
+// /healthz says when the database cannot write: here, opened read-only
+// (as `inlinksd serve` does on a full disk).
+TEST_F(HardeningTest, HealthzReportsADatabaseThatCannotWrite) {
+  ASSERT_TRUE(db_->Flush().ok());
+  db_.reset();
+  storage::DbOptions read_only;
+  read_only.read_only = true;
+  db_ = storage::Db::Open(dir_.path(), read_only).value();
+  ServerOptions o;
+  o.port = 0;
+  server_ = std::make_unique<Server>(*db_, o);
+  ASSERT_TRUE(server_->Start().ok());
+  testing::HttpClient client(server_->port());
+  testing::HttpResult r = client.Get("/healthz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body, "database cannot write: opened read-only\n");
 }
 
 TEST_F(HardeningTest, GracefulStopFinishesInFlightRequest) {

@@ -86,7 +86,9 @@ HttpResponse Error(bool xml, int code, std::string_view message,
   e.code = code;
   e.message = message;
   e.paramname = paramname;
-  return Render(e);
+  HttpResponse r = Render(e);
+  r.api_error = code;
+  return r;
 }
 
 // The document's messages, byte for byte.
@@ -122,7 +124,11 @@ std::string_view FunctionName(DomainFn fn) {
   return {};
 }
 
-HttpResponse Internal(bool xml) { return Error(xml, 1, kInternalError); }
+HttpResponse Internal(bool xml, absl::Status error) {
+  HttpResponse r = Error(xml, 1, kInternalError);
+  r.error = std::move(error);
+  return r;
+}
 HttpResponse Missing(bool xml, std::string_view p) { return Error(xml, 80, kParamMissing, p); }
 HttpResponse Invalid(bool xml, std::string_view p) { return Error(xml, 81, kParamInvalid, p); }
 
@@ -176,7 +182,7 @@ HttpResponse Router::HandleDomain(const HttpRequest& request, Target target) con
   auto key = keys_.AuthenticateKeyString(*key_string);
   if (!key.ok()) {
     if (absl::IsUnauthenticated(key.status())) return Error(xml, 2, kNoPermission);
-    return Internal(xml);
+    return Internal(xml, key.status());
   }
   std::optional<DomainFn> fn = FunctionOf(*service, *method);
   if (!fn) {
@@ -263,9 +269,9 @@ HttpResponse Router::HandleDomain(const HttpRequest& request, Target target) con
   if (*fn == DomainFn::kBacklinks) {
     auto page = engine_.Backlinks(*scope, BacklinkFilter{}, offset, limit);
     if (!page.ok()) {
-      if (!absl::IsOutOfRange(page.status())) return Internal(xml);
+      if (!absl::IsOutOfRange(page.status())) return Internal(xml, page.status());
       auto counts = engine_.CountBacklinks(*scope);
-      if (!counts.ok()) return Internal(xml);
+      if (!counts.ok()) return Internal(xml, counts.status());
       e.result_count = counts->live;
     } else {
       e.result_count = page->total;
@@ -317,7 +323,7 @@ HttpResponse Router::HandleDomain(const HttpRequest& request, Target target) con
   } else if (*fn == DomainFn::kLinktexts) {
     auto page = engine_.AnchorTexts(*scope, offset, limit);
     if (!page.ok()) {
-      if (!absl::IsOutOfRange(page.status())) return Internal(xml);
+      if (!absl::IsOutOfRange(page.status())) return Internal(xml, page.status());
     } else {
       e.result_count = page->total;
       rows_served = page->anchors.size();
@@ -359,7 +365,7 @@ HttpResponse Router::HandleDomain(const HttpRequest& request, Target target) con
   } else {  // kLinkedPages
     auto page = engine_.LinkedPages(*scope, offset, limit);
     if (!page.ok()) {
-      if (!absl::IsOutOfRange(page.status())) return Internal(xml);
+      if (!absl::IsOutOfRange(page.status())) return Internal(xml, page.status());
     } else {
       e.result_count = page->total;
       rows_served = page->pages.size();
@@ -410,7 +416,7 @@ HttpResponse Router::HandleDomain(const HttpRequest& request, Target target) con
   if (!charge.ok()) {
     if (absl::IsResourceExhausted(charge.status())) return Error(xml, 4, kCostError);
     if (absl::IsUnauthenticated(charge.status())) return Error(xml, 2, kNoPermission);
-    return Internal(xml);
+    return Internal(xml, charge.status());
   }
   metrics_.AddCredits(charge->charged);
   metrics_.AddRows(static_cast<int64_t>(rows_served));

@@ -19,7 +19,9 @@ HistoryFailure Bad(std::string_view param, std::string message) {
   return HistoryFailure{400, "param_invalid", std::move(message), std::string(param)};
 }
 
-HistoryFailure Internal() { return HistoryFailure{500, "internal", "internal error", ""}; }
+HistoryFailure Internal(absl::Status error) {
+  return HistoryFailure{500, "internal", "internal error", "", std::move(error)};
+}
 
 // {"target":..,"scope":{..},"from":"..","to":".."
 void AppendHead(std::string_view target, const Scope& scope, const DayRange& range,
@@ -64,7 +66,7 @@ std::optional<HistoryFailure> AppendHistoryAnswer(const QueryEngine& engine,
         return HistoryFailure{409, "history_unavailable", std::string(trend.status().message()),
                               ""};
       }
-      return Internal();
+      return Internal(trend.status());
     }
     AppendHead(target, scope, *range, body);
     body += ",\"history_since\":";
@@ -103,10 +105,10 @@ std::optional<HistoryFailure> AppendHistoryAnswer(const QueryEngine& engine,
   absl::StatusOr<HistoryPage> page = query(offset, limit);
   uint64_t total = 0;
   if (!page.ok()) {
-    if (!absl::IsOutOfRange(page.status())) return Internal();
+    if (!absl::IsOutOfRange(page.status())) return Internal(page.status());
     // Past the end: an empty page with the total, as /v1/backlinks answers.
     absl::StatusOr<HistoryPage> zero = query(0, 0);
-    if (!zero.ok()) return Internal();
+    if (!zero.ok()) return Internal(zero.status());
     total = zero->total;
   } else {
     total = page->total;

@@ -29,6 +29,7 @@ struct HistoryFailure {
   std::string code;
   std::string message;
   std::string param;
+  absl::Status error;  // why a 500 was answered (for the log)
 };
 
 // Answers one history request: on success, `body` holds the answer as an

@@ -137,6 +137,13 @@ std::string Metrics::Render() const {
                 "inlinks_http_timeouts_total %llu\n",
                 static_cast<unsigned long long>(timeouts_.load(std::memory_order_relaxed)));
   out += line;
+  std::snprintf(line, sizeof line,
+                "# HELP inlinks_http_internal_errors_total Requests answered with an internal "
+                "error (storage errors included; the log has each distinct status).\n"
+                "# TYPE inlinks_http_internal_errors_total counter\n"
+                "inlinks_http_internal_errors_total %llu\n",
+                static_cast<unsigned long long>(internal_errors_.load(std::memory_order_relaxed)));
+  out += line;
   return out;
 }
 

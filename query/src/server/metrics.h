@@ -34,6 +34,7 @@ class Metrics {
   void ConnectionRefused() { refused_.fetch_add(1, std::memory_order_relaxed); }
   void ProtocolError() { protocol_errors_.fetch_add(1, std::memory_order_relaxed); }
   void Timeout() { timeouts_.fetch_add(1, std::memory_order_relaxed); }
+  void InternalError() { internal_errors_.fetch_add(1, std::memory_order_relaxed); }
 
   int64_t credits_charged() const { return credits_.load(std::memory_order_relaxed); }
   int64_t active_connections() const { return connections_.load(std::memory_order_relaxed); }
@@ -60,6 +61,7 @@ class Metrics {
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> protocol_errors_{0};
   std::atomic<uint64_t> timeouts_{0};
+  std::atomic<uint64_t> internal_errors_{0};
 };
 
 }  // namespace inlinks::query::server

@@ -49,6 +49,13 @@ HttpResponse NativeError(int status, std::string_view code, std::string_view mes
   return r;
 }
 
+// 500 internal, with why (logged and counted by the router).
+HttpResponse NativeInternal(absl::Status error) {
+  HttpResponse r = NativeError(500, "internal", "internal error");
+  r.error = std::move(error);
+  return r;
+}
+
 HttpResponse BadParam(std::string_view param, std::string_view message) {
   return NativeError(400, "param_invalid", message, param);
 }
@@ -147,7 +154,7 @@ HttpResponse Router::AddSeeds(const HttpRequest& request, const Target& target) 
     if (absl::IsInvalidArgument(added.status())) {
       return BadParam("url", std::string(added.status().message()));
     }
-    return NativeError(500, "internal", "internal error");
+    return NativeInternal(added.status());
   }
   HttpResponse r;
   r.dialect = Dialect::kNative;
@@ -214,7 +221,7 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
     if (absl::IsUnauthenticated(key.status())) {
       return NativeError(401, "unauthenticated", "missing or invalid API key");
     }
-    return NativeError(500, "internal", "internal error");
+    return NativeInternal(key.status());
   }
   if (!key->Allows(function)) {
     return NativeError(403, "permission_denied", "this key may not call this endpoint");
@@ -231,7 +238,7 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
     auto rank = engine_.PageRank(*url);
     if (!rank.ok()) {
       if (absl::IsInvalidArgument(rank.status())) return BadParam("url", "not a valid URL");
-      return NativeError(500, "internal", "internal error");
+      return NativeInternal(rank.status());
     }
     body = "{\"url\":";
     AppendJsonString(*url, body);
@@ -333,11 +340,11 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
         const std::vector<BacklinkRow>* rows = nullptr;
         if (!page.ok()) {
           if (!absl::IsOutOfRange(page.status())) {
-            return NativeError(500, "internal", "internal error");
+            return NativeInternal(page.status());
           }
           // Past the end: an empty page with the total.
           auto zero = engine_.Backlinks(*scope, filter, 0, 0);
-          if (!zero.ok()) return NativeError(500, "internal", "internal error");
+          if (!zero.ok()) return NativeInternal(zero.status());
           total = zero->total;
         } else {
           total = page->total;
@@ -387,7 +394,7 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
       }
       case Endpoint::kCounts: {
         auto counts = engine_.CountBacklinks(*scope);
-        if (!counts.ok()) return NativeError(500, "internal", "internal error");
+        if (!counts.ok()) return NativeInternal(counts.status());
         body = "{\"target\":";
         AppendJsonString(*target_text, body);
         body += ",\"scope\":";
@@ -412,12 +419,12 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
         }
         auto page = engine_.ReferringDomains(*scope, offset, limit, with_first_seen);
         if (!page.ok() && !absl::IsOutOfRange(page.status())) {
-          return NativeError(500, "internal", "internal error");
+          return NativeInternal(page.status());
         }
         uint64_t total = page.ok() ? page->total : 0;
         if (!page.ok()) {  // past the end: the total alone (from counters)
           auto zero = engine_.ReferringDomains(*scope, 0, 0, false);
-          if (!zero.ok()) return NativeError(500, "internal", "internal error");
+          if (!zero.ok()) return NativeInternal(zero.status());
           total = zero->total;
         }
         AppendAggregateHead(*target_text, *scope, total, offset, body);
@@ -444,7 +451,7 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
       case Endpoint::kAnchors: {
         auto page = engine_.AnchorTexts(*scope, offset, limit);
         if (!page.ok() && !absl::IsOutOfRange(page.status())) {
-          return NativeError(500, "internal", "internal error");
+          return NativeInternal(page.status());
         }
         AppendAggregateHead(*target_text, *scope, page.ok() ? page->total : 0, offset, body);
         if (page.ok()) {
@@ -468,7 +475,7 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
       case Endpoint::kLinkedPages: {
         auto page = engine_.LinkedPages(*scope, offset, limit);
         if (!page.ok() && !absl::IsOutOfRange(page.status())) {
-          return NativeError(500, "internal", "internal error");
+          return NativeInternal(page.status());
         }
         AppendAggregateHead(*target_text, *scope, page.ok() ? page->total : 0, offset, body);
         if (page.ok()) {
@@ -503,7 +510,10 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
             static_cast<uint32_t>(std::max<int64_t>(std::time(nullptr), 0) / 86400), body,
             rows_served);
         if (failure) {
-          return NativeError(failure->status, failure->code, failure->message, failure->param);
+          HttpResponse r =
+              NativeError(failure->status, failure->code, failure->message, failure->param);
+          r.error = std::move(failure->error);
+          return r;
         }
         break;
       }
@@ -522,7 +532,7 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
     if (absl::IsUnauthenticated(charge.status())) {
       return NativeError(401, "unauthenticated", "missing or invalid API key");
     }
-    return NativeError(500, "internal", "internal error");
+    return NativeInternal(charge.status());
   }
   metrics_.AddCredits(charge->charged);
   metrics_.AddRows(rows_served);

@@ -14,6 +14,11 @@
 // Thread safety: see router.h.
 #include "server/router.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "inlinks/core/log.h"
+
 #include "server/common.h"
 
 namespace inlinks::query::server {
@@ -89,13 +94,42 @@ Router::Router(const QueryEngine& engine, KeyStore& keys, Metrics& metrics,
     : engine_(engine), keys_(keys), metrics_(metrics), options_(options) {}
 
 HttpResponse Router::Handle(const HttpRequest& request) const {
+  HttpResponse r = Dispatch(request);
+  if (!r.error.ok()) ReportError(request, r.error);
+  return r;
+}
+
+void Router::ReportError(const HttpRequest& request, const absl::Status& error) const {
+  metrics_.InternalError();
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  std::string message(error.ToString());
+  {
+    absl::MutexLock lock(&logged_mu_);
+    auto [it, fresh] = logged_.try_emplace(message, now);
+    if (!fresh && now - it->second < 60) return;
+    it->second = now;
+    if (logged_.size() > 1000) logged_.clear();
+  }
+  INLINKS_LOG(ERROR) << "internal error answering " << request.method << " "
+                     << RedactTarget(request.target) << ": " << message
+                     << " (the same error is logged again after a minute at the earliest; "
+                        "inlinks_http_internal_errors_total counts each)";
+}
+
+HttpResponse Router::Dispatch(const HttpRequest& request) const {
   Target target = ParseTarget(request.target);
   if (target.segments.size() == 1 && !target.trailing_slash &&
       (request.method == "GET" || request.method == "HEAD")) {
     if (target.segments[0] == "healthz") {
       HttpResponse r;
       r.content_type = "text/plain; charset=utf-8";
-      r.body = "ok\n";
+      absl::Status health = options_.health ? options_.health() : absl::OkStatus();
+      if (health.ok()) {
+        r.body = "ok\n";
+      } else {
+        r.status = 503;
+        r.body = absl::StrCat("database cannot write: ", health.message(), "\n");
+      }
       return r;
     }
     if (target.segments[0] == "metrics") {

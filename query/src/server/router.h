@@ -22,6 +22,8 @@
 
 #include "inlinks/query/backlinks.h"
 #include "inlinks/query/keys.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "server/metrics.h"
 #include "server/params.h"
 
@@ -43,6 +45,12 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   Dialect dialect = Dialect::kOther;
   int64_t credits_charged = 0;
+  // The domain dialect's apiErrorCode (its answers are HTTP 200 whatever
+  // the error), for the access log; 0 for success and other dialects.
+  int api_error = 0;
+  // Why an internal error (500, domain code 1) was answered: the router
+  // logs it and counts it in /metrics.
+  absl::Status error;
 };
 
 struct RouterOptions {
@@ -52,6 +60,9 @@ struct RouterOptions {
   std::function<std::string()> extra_metrics;
   // ServerOptions::add_seeds.
   std::function<absl::StatusOr<size_t>(const std::vector<std::string>&)> add_seeds;
+  // Whether the database can still write (storage::Db::Health); /healthz
+  // answers 503 with its message when not. Unset: always healthy.
+  std::function<absl::Status()> health;
 };
 
 class Router {
@@ -61,6 +72,9 @@ class Router {
   Router(const QueryEngine& engine, KeyStore& keys, Metrics& metrics,
          RouterOptions options = {});
 
+  // Answers `request`. An internal error (HttpResponse::error) is counted
+  // in Metrics and logged with its status, once a minute per distinct
+  // message.
   HttpResponse Handle(const HttpRequest& request) const;
 
   // Responses for requests that never reach Handle (the session's protocol
@@ -70,6 +84,8 @@ class Router {
                                     std::string_view message);
 
  private:
+  HttpResponse Dispatch(const HttpRequest& request) const;
+  void ReportError(const HttpRequest& request, const absl::Status& error) const;
   HttpResponse HandleDomain(const HttpRequest& request, Target target) const;
   HttpResponse HandleUrlDialect(const HttpRequest& request, const Target& target) const;
   HttpResponse HandleToken(const HttpRequest& request, const Target& target) const;
@@ -80,6 +96,9 @@ class Router {
   KeyStore& keys_;
   Metrics& metrics_;
   RouterOptions options_;
+  // Messages of internal errors logged in the last minute -> when.
+  mutable absl::Mutex logged_mu_;
+  mutable absl::flat_hash_map<std::string, int64_t> logged_ ABSL_GUARDED_BY(logged_mu_);
 };
 
 }  // namespace inlinks::query::server

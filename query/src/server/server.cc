@@ -91,7 +91,9 @@ struct Server::Impl {
         options(std::move(options_in)),
         engine(db_in, options.geo),
         keys(db_in),
-        router(engine, keys, metrics, server::RouterOptions{options.token_ttl, options.extra_metrics, options.add_seeds}) {}
+        router(engine, keys, metrics,
+               server::RouterOptions{options.token_ttl, options.extra_metrics, options.add_seeds,
+                                     [this] { return db.Health(); }}) {}
 
   storage::Db& db;
   ServerOptions options;
@@ -384,7 +386,8 @@ net::awaitable<void> RunSession(Impl* impl, std::shared_ptr<Session> session) {
       beast::error_code ignored;
       INLINKS_LOG(INFO) << "http " << stream.socket().remote_endpoint(ignored) << " "
                         << hr.method << " " << server::RedactTarget(target) << " " << r.status
-                        << " " << wn << "B " << static_cast<int64_t>(seconds * 1e6) << "us "
+                        << (r.api_error != 0 ? absl::StrCat(" code ", r.api_error) : "") << " "
+                        << wn << "B " << static_cast<int64_t>(seconds * 1e6) << "us "
                         << server::DialectName(r.dialect);
     }
     if (wec) co_return;

@@ -101,8 +101,10 @@ HttpResponse Unauthorized(const Params& params) {
   return r;
 }
 
-HttpResponse InternalError(const Params& params) {
-  return UrlError(500, 1, "Internal error", "", params);
+HttpResponse InternalError(const Params& params, absl::Status error) {
+  HttpResponse r = UrlError(500, 1, "Internal error", "", params);
+  r.error = std::move(error);
+  return r;
 }
 
 HttpResponse NoCredits(const Params& params) {
@@ -157,10 +159,16 @@ HttpResponse Router::HandleToken(const HttpRequest& request, const Target& targe
     if (absl::IsUnauthenticated(key.status())) {
       return TokenError(401, "invalid_client", "client authentication failed");
     }
-    return TokenError(500, "server_error", "internal error");
+    HttpResponse r = TokenError(500, "server_error", "internal error");
+    r.error = key.status();
+    return r;
   }
   std::string token = keys_.IssueToken(key->id, options_.token_ttl);
-  if (token.empty()) return TokenError(500, "server_error", "internal error");
+  if (token.empty()) {
+    HttpResponse r = TokenError(500, "server_error", "internal error");
+    r.error = absl::InternalError("no random bytes for a token");
+    return r;
+  }
   HttpResponse r;
   r.dialect = Dialect::kUrl;
   r.body = "{\"access_token\":\"" + token + "\",\"expires_in\":";
@@ -207,7 +215,7 @@ HttpResponse Router::HandleUrlDialect(const HttpRequest& request, const Target& 
   auto key = keys_.AuthenticateToken(token);
   if (!key.ok()) {
     if (absl::IsUnauthenticated(key.status())) return Unauthorized(p);
-    return InternalError(p);
+    return InternalError(p, key.status());
   }
   if (!key->Allows(info->function)) {
     return UrlError(403, 3, "Access to this service is not permitted for this key", "", p);
@@ -250,7 +258,7 @@ HttpResponse Router::HandleUrlDialect(const HttpRequest& request, const Target& 
       if (absl::IsInvalidArgument(rank.status())) {
         return BadParam("url", "Parameter 'url' is not a valid URL", p);
       }
-      return InternalError(p);
+      return InternalError(p, rank.status());
     }
     rows_json = "[{\"url\":";
     AppendJsonString(*url, rows_json);
@@ -267,9 +275,9 @@ HttpResponse Router::HandleUrlDialect(const HttpRequest& request, const Target& 
         auto page = engine_.Backlinks(*scope, BacklinkFilter{}, offset, limit);
         std::vector<BacklinkRow> none;
         if (!page.ok()) {
-          if (!absl::IsOutOfRange(page.status())) return InternalError(p);
+          if (!absl::IsOutOfRange(page.status())) return InternalError(p, page.status());
           auto counts = engine_.CountBacklinks(*scope);
-          if (!counts.ok()) return InternalError(p);
+          if (!counts.ok()) return InternalError(p, counts.status());
           count = counts->live;
         } else {
           count = page->total;
@@ -319,7 +327,7 @@ HttpResponse Router::HandleUrlDialect(const HttpRequest& request, const Target& 
       case UrlService::kCountBacklinks:
       case UrlService::kCountReferringDomains: {
         auto counts = engine_.CountBacklinks(*scope);
-        if (!counts.ok()) return InternalError(p);
+        if (!counts.ok()) return InternalError(p, counts.status());
         rows_json = "[{\"count\":";
         AppendUint(info->service == UrlService::kCountBacklinks ? counts->live
                                                                  : counts->referring_domains,
@@ -349,7 +357,7 @@ HttpResponse Router::HandleUrlDialect(const HttpRequest& request, const Target& 
             b += "}";
           }
         } else if (!absl::IsOutOfRange(page.status())) {
-          return InternalError(p);
+          return InternalError(p, page.status());
         }
         b.push_back(']');
         break;
@@ -373,7 +381,7 @@ HttpResponse Router::HandleUrlDialect(const HttpRequest& request, const Target& 
             b += "}";
           }
         } else if (!absl::IsOutOfRange(page.status())) {
-          return InternalError(p);
+          return InternalError(p, page.status());
         }
         b.push_back(']');
         break;
@@ -387,7 +395,7 @@ HttpResponse Router::HandleUrlDialect(const HttpRequest& request, const Target& 
   if (!charge.ok()) {
     if (absl::IsResourceExhausted(charge.status())) return NoCredits(p);
     if (absl::IsUnauthenticated(charge.status())) return Unauthorized(p);
-    return InternalError(p);
+    return InternalError(p, charge.status());
   }
   metrics_.AddCredits(charge->charged);
   metrics_.AddRows(rows_served);

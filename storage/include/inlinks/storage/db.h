@@ -239,6 +239,10 @@ class Db {
   virtual int opened_format_version() const { return Target().opened_format_version(); }
   // True when opened with DbOptions::read_only.
   virtual bool read_only() const { return Target().read_only(); }
+  // OK while the database can write; otherwise why not: opened read-only
+  // (kFailedPrecondition), or the background error (a failed flush or
+  // compaction, a full disk) that stopped its writes until it recovers.
+  virtual absl::Status Health() const { return Target().Health(); }
 };
 
 // A Db that forwards every call to another, which must outlive it: derive
