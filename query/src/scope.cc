@@ -69,13 +69,14 @@ Scope HostScopeOf(std::string_view host) {
   return s;
 }
 
-Scope UrlScopeOf(const core::Url& url) {
+// `host`: the URL's host without a trailing dot.
+Scope UrlScopeOf(const core::Url& url, std::string_view host) {
   Scope s;
   s.kind = ScopeKind::kUrl;
-  s.name = std::string(url.host());
+  s.name = std::string(host);
   if (url.port() != 0) absl::StrAppend(&s.name, ":", url.port());
   s.name.append(url.PathAndQuery());
-  s.host = std::string(url.host());
+  s.host = std::string(host);
   s.range = core::UrlScope(url);
   s.counter_kind = storage::ScopeKind::kUrl;
   s.counter_scope_key = core::UrlKey(url);
@@ -140,14 +141,17 @@ absl::StatusOr<Scope> ResolveScope(std::string_view target, ScopeKind requested)
   absl::StatusOr<core::Url> parsed = core::ParseUrl(input);
   if (!parsed.ok()) return Invalid(target, std::string(parsed.status().message()));
   const core::Url& url = *parsed;
-  const std::string host(url.host());
+  // "example.com." is example.com (DNS's root label): the same host key,
+  // and the same scope.
+  std::string host(url.host());
+  if (!host.empty() && host.back() == '.') host.pop_back();
   if (host.empty()) return Invalid(target, "no host");
 
   const bool has_path = url.path() != "/" || url.has_query();
   const bool ip = core::IsIpLiteral(host);
   switch (requested) {
     case ScopeKind::kUrl:
-      return UrlScopeOf(url);
+      return UrlScopeOf(url, host);
     case ScopeKind::kHost:
       return HostScopeOf(host);
     case ScopeKind::kDomain: {
@@ -163,7 +167,7 @@ absl::StatusOr<Scope> ResolveScope(std::string_view target, ScopeKind requested)
     case ScopeKind::kAuto:
       break;
   }
-  if (has_path) return UrlScopeOf(url);
+  if (has_path) return UrlScopeOf(url, host);
   if (ip) return DomainScopeOf(host, host);
   if (core::IsPublicSuffix(host)) return HostScopeOf(host);
   std::string site = core::SiteOf(host);

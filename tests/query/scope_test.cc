@@ -1,6 +1,7 @@
 // Scope resolution (query/backlinks.h ResolveScope; docs/api.md "Common rules").
 #include <string>
 
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "inlinks/core/keys.h"
 #include "inlinks/core/url.h"
@@ -43,6 +44,23 @@ TEST(ScopeTest, WwwPlusDomainIsDomainScope) {
   EXPECT_EQ(s.name, "example.com");
   EXPECT_EQ(s.host, "www.example.com");
   EXPECT_EQ(Resolve("WWW.Example.COM").name, "example.com");
+}
+
+// A trailing dot (the DNS root label) does not change the scope (issue 18):
+// "d0.test." was a host scope of "d0.test." while "d0.test" is a domain.
+TEST(ScopeTest, TrailingDotIsTheSameScope) {
+  for (const char* target : {"example.com", "www.example.com", "blog.example.com",
+                             "example.com/page.html", "http://example.com:8080/a"}) {
+    const std::string dotted = absl::StrReplaceAll(target, {{".com", ".com."}});
+    Scope plain = Resolve(target);
+    Scope with_dot = Resolve(dotted);
+    EXPECT_EQ(with_dot.kind, plain.kind) << dotted;
+    EXPECT_EQ(with_dot.name, plain.name) << dotted;
+    EXPECT_EQ(with_dot.range.begin, plain.range.begin) << dotted;
+    EXPECT_EQ(with_dot.range.end, plain.range.end) << dotted;
+    EXPECT_EQ(with_dot.counter_scope_key, plain.counter_scope_key) << dotted;
+  }
+  EXPECT_FALSE(ResolveScope(".").ok());
 }
 
 TEST(ScopeTest, MultiLabelPublicSuffix) {
