@@ -135,6 +135,13 @@ int Import(std::vector<std::string> args) {
     std::fputs(kUsage, stderr);
     return 2;
   }
+  // Inputs first: a missing WARC must not leave a new database behind.
+  for (const std::string& file : args) {
+    if (!std::ifstream(file)) {
+      std::fprintf(stderr, "inlinks import: cannot read '%s'\n", file.c_str());
+      return 2;
+    }
+  }
   auto db = OpenOrReport("import", dir);
   if (db == nullptr) return 1;
   // Pages are published in the background, once a second, and all of them
@@ -247,7 +254,9 @@ int Compact(std::vector<std::string> args) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  auto db = OpenOrReport("compact", dir);
+  inlinks::storage::DbOptions options;
+  options.create_if_missing = false;  // a mistyped --db is an error
+  auto db = OpenOrReport("compact", dir, options);
   if (db == nullptr) return 1;
   auto table_bytes = [&db] {
     uint64_t bytes = 0;

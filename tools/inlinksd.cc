@@ -356,6 +356,11 @@ int Serve(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoD
 }
 
 int Crawl(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoDb* geo) {
+  // Inputs first: a bad seed file must not leave a new database behind.
+  if (!config.seeds_file.empty() && !std::ifstream(config.seeds_file)) {
+    std::fprintf(stderr, "inlinksd: cannot read seed file '%s'\n", config.seeds_file.c_str());
+    return 2;
+  }
   // RocksDB gets 256 MiB (block cache and memtables together): with the
   // frontier's seen set the whole daemon stays under 500 MB at 10M known
   // URLs (bench/e2e/daemon_memory.sh).

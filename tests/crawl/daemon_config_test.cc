@@ -198,6 +198,19 @@ TEST(DaemonConfig, GeoipFromFlagOrToml) {
 
 // ---- inlinksd --geoip ----
 
+// A seed file that cannot be read stops the crawl before the database is
+// created (issue 18: it left a new database folder behind).
+TEST(DaemonInputs, MissingSeedFileCreatesNothing) {
+  ::inlinks::testing::TempDir dir("inlinksd_seeds_missing");
+  fs::create_directories(dir.path());
+  Daemon d = StartDaemon({"crawl", "--db", dir.Sub("db"), "--seeds", dir.Sub("nope.txt"),
+                          "--once"},
+                         dir.Sub("stderr.txt"));
+  EXPECT_EQ(WaitExit(d.pid), 2);
+  EXPECT_THAT(ReadText(d.log), HasSubstr("cannot read seed file"));
+  EXPECT_FALSE(fs::exists(dir.Sub("db")));
+}
+
 // A bad --geoip stops inlinksd at startup with a message naming the option.
 TEST(DaemonGeoip, BadFileFailsAtStartup) {
   ::inlinks::testing::TempDir dir("inlinksd_geoip_bad");

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -332,6 +333,43 @@ TEST_F(CliTest, Help) {
   }
   CliRun r = Cli({"--help"});
   EXPECT_NE(r.out.find("backlinks TARGET"), std::string::npos);
+}
+
+// Commands that only use a database never create one (issue 18): a
+// mistyped --db is an error and leaves nothing behind; bad inputs are
+// refused, with one line saying why, before anything is opened.
+TEST(CliInputs, NothingIsCreatedByMistake) {
+  ::inlinks::testing::TempDir dir("cli_inputs");
+  std::filesystem::create_directories(dir.path());
+  const std::string typo = dir.Sub("typo");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"keys", "add", "--db", typo},
+           {"compact", "--db", typo},
+           {"import", "--db", typo, dir.Sub("missing.warc")},
+       }) {
+    CliRun r = Cli(args, /*with_stderr=*/true);
+    EXPECT_NE(r.exit_code, 0) << args[0] << ": " << r.out;
+    EXPECT_FALSE(std::filesystem::exists(typo)) << args[0] << " created " << typo;
+  }
+  const std::string db = dir.Sub("db");
+  CliRun created = Cli({"keys", "add", "--db", db, "--create", "--id", "a"});
+  ASSERT_EQ(created.exit_code, 0) << created.out;
+  // Refused before the database is touched: exit 2 and one line.
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"keys", "add", "--db", db, "--functions", "backlinks,bogus"},
+           {"keys", "credit", "a", "99999999999999999999", "--db", db},
+           {"keys", "add", "--db", db, "--credits", "1e9"},
+       }) {
+    CliRun r = Cli(args, /*with_stderr=*/true);
+    EXPECT_EQ(r.exit_code, 2) << args.back() << ": " << r.out;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  }
+  // A balance past INT64_MAX is refused, not clamped.
+  EXPECT_EQ(Cli({"keys", "credit", "a", "9223372036854775000", "--db", db}).exit_code, 0);
+  CliRun over = Cli({"keys", "credit", "a", "1000", "--db", db}, /*with_stderr=*/true);
+  EXPECT_EQ(over.exit_code, 1);
+  EXPECT_NE(over.out.find("would exceed 9223372036854775807"), std::string::npos) << over.out;
+  EXPECT_NE(Cli({"keys", "list", "--db", db}).out.find("9223372036854775000"), std::string::npos);
 }
 
 }  // namespace

@@ -250,14 +250,21 @@ absl::Status KeyStore::Flush() {
   return WriteLocked(nullptr);
 }
 
+absl::Status CheckFunctions(const std::vector<std::string>& functions) {
+  for (const std::string& f : functions) {
+    if (std::find(std::begin(kFunctions), std::end(kFunctions), f) == std::end(kFunctions)) {
+      std::string known;
+      for (std::string_view k : kFunctions) known += (known.empty() ? "" : ", ") + std::string(k);
+      return absl::InvalidArgumentError("unknown function '" + f + "' (known: " + known + ")");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<IssuedKey> KeyStore::Add(const NewKeyOptions& options) {
   if (options.credits < 0) return absl::InvalidArgumentError("credits must be >= 0");
   if (options.price_per_100_rows < 0) return absl::InvalidArgumentError("price must be >= 0");
-  for (const std::string& f : options.functions) {
-    if (f.empty() || f.find(',') != std::string::npos) {
-      return absl::InvalidArgumentError("bad function name '" + f + "'");
-    }
-  }
+  RETURN_IF_ERROR(CheckFunctions(options.functions));
   IssuedKey out;
   out.key.id = options.id;
   if (out.key.id.empty()) {
@@ -338,7 +345,13 @@ absl::StatusOr<int64_t> KeyStore::Credit(std::string_view id, int64_t delta) {
   std::lock_guard<std::mutex> lock(write_mu_);
   ASSIGN_OR_RETURN(const Record* r, LoadLocked(id));
   ApiKey k = r->key;
-  k.credits = std::max<int64_t>(0, SaturatingAdd(k.credits, delta));
+  int64_t balance = 0;
+  if (__builtin_add_overflow(k.credits, delta, &balance) && delta > 0) {
+    return absl::InvalidArgumentError("the balance " + std::to_string(k.credits) + " + " +
+                                      std::to_string(delta) + " would exceed " +
+                                      std::to_string(std::numeric_limits<int64_t>::max()));
+  }
+  k.credits = std::max<int64_t>(0, balance);  // removing more than there is leaves 0
   RETURN_IF_ERROR(Store(k, r->salt, r->hash));
   return k.credits;
 }

@@ -50,6 +50,13 @@ inline constexpr std::string_view kFnCounts = "counts";
 inline constexpr std::string_view kFnCreditState = "creditstate";
 inline constexpr std::string_view kFnSeeds = "seeds";  // POST /v1/seeds (crawl --serve)
 inline constexpr std::string_view kFnAll = "*";
+// Every name a key's functions may hold.
+inline constexpr std::string_view kFunctions[] = {kFnBacklinks, kFnLinktexts, kFnLinkedPages,
+                                                  kFnCounts,    kFnCreditState, kFnSeeds,
+                                                  kFnAll};
+// OK when every name is in kFunctions; else kInvalidArgument naming the
+// first unknown one and the known ones.
+absl::Status CheckFunctions(const std::vector<std::string>& functions);
 
 inline constexpr int64_t kDefaultPricePer100Rows = 10;
 
@@ -106,8 +113,9 @@ class KeyStore {
   KeyStore(const KeyStore&) = delete;
   KeyStore& operator=(const KeyStore&) = delete;
 
-  // Creates a key. Errors: kInvalidArgument (bad id, negative credits or
-  // price), kAlreadyExists (id taken), storage errors.
+  // Creates a key. Errors: kInvalidArgument (bad id, a function not in
+  // kFunctions, negative credits or price), kAlreadyExists (id taken),
+  // storage errors.
   absl::StatusOr<IssuedKey> Add(const NewKeyOptions& options);
   // Every key, by id. Errors: storage errors.
   absl::StatusOr<std::vector<ApiKey>> List() const;
@@ -116,7 +124,8 @@ class KeyStore {
   // Marks the key revoked (it then authenticates as unknown). kNotFound.
   absl::Status Revoke(std::string_view id);
   // Adds `delta` credits (may be negative; the balance is clamped at 0).
-  // Returns the new balance. Errors: kNotFound, storage errors.
+  // Returns the new balance. Errors: kInvalidArgument when the balance would
+  // pass INT64_MAX (nothing changes), kNotFound, storage errors.
   absl::StatusOr<int64_t> Credit(std::string_view id, int64_t delta);
   // Gives an existing key a new secret (the old one stops working); keeps
   // its balance and figures. Errors: kNotFound, storage errors.
