@@ -568,6 +568,10 @@ TEST_F(ApiTest, Url_Errors) {
   EXPECT_EQ(Str(GetJson(base + "&url=example.com&offset=-10", 400).at("error_info").at(
                 "parameter")),
             "offset");
+  // A multiple of limit past the largest offset: the message says the range.
+  EXPECT_EQ(Str(GetJson(base + "&url=example.com&limit=10&offset=9223372036854775800", 400)
+                    .at("error_message")),
+            "Parameter 'offset' must be a multiple of 'limit' from 0 to 999999999999999999");
   EXPECT_EQ(Str(GetJson(base, 400).at("error_info").at("parameter")), "url");
   EXPECT_EQ(Str(GetJson(base + "&url=%5Bzz", 400).at("error_info").at("parameter")), "url");
   GetJson("/v3/ResearchLinksGetListBacklinks.json?url=example.com", 401);
@@ -664,6 +668,11 @@ TEST_F(ApiTest, Native_ScopesFiltersAndOffsets) {
   EXPECT_TRUE(v.at("next_cursor").is_null());
   GetJson("/v1/backlinks?target=example.com&scope=planet", 400, bearer);
   GetJson("/v1/backlinks?target=example.com&limit=1001", 400, bearer);
+  EXPECT_EQ(Str(GetJson("/v1/backlinks?target=example.com&offset=1000000000000000000", 400,
+                        bearer)
+                    .at("error")
+                    .at("message")),
+            "offset must be an integer from 0 to 999999999999999999");
   GetJson("/v1/backlinks?target=example.com&filter=bogus", 400, bearer);
   GetJson("/v1/backlinks?target=example.com&cursor=!!", 400, bearer);
   GetJson("/v1/backlinks?target=example.com&sort=date", 400, bearer);

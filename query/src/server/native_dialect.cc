@@ -273,9 +273,7 @@ HttpResponse Router::HandleNative(const HttpRequest& request, const Target& targ
     uint64_t offset = 0;
     if (auto o = p.Get("offset")) {
       auto v = ParseUint(*o);
-      if (!v || *v > static_cast<uint64_t>(INT64_MAX)) {
-        return BadParam("offset", "offset must be a non-negative integer");
-      }
+      if (!v) return BadParam("offset", "offset must be an integer from 0 to 999999999999999999");
       offset = *v;
     }
     auto scope = ResolveScope(*target_text, kind);

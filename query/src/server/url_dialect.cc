@@ -242,7 +242,9 @@ HttpResponse Router::HandleUrlDialect(const HttpRequest& request, const Target& 
       auto v = ParseUint(*o);
       if (!v || *v % limit != 0) {
         return BadParam("offset",
-                        "Parameter 'offset' must be a non-negative multiple of 'limit'", p);
+                        "Parameter 'offset' must be a multiple of 'limit' from 0 to "
+                        "999999999999999999",
+                        p);
       }
       offset = *v;
     }
