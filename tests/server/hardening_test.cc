@@ -105,6 +105,11 @@ TEST_F(HardeningTest, Rfc9112_6_RequestSmugglingShapes) {
   // Bad chunk sizes.
   ExpectRejected(post + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n");
   ExpectRejected(post + "Transfer-Encoding: chunked\r\n\r\n-1\r\n\r\n");
+  // Chunk framing ended by a bare LF: a 400 at once, not the read timeout
+  // (ExpectRejected waits 3 s; the timeout is 10 s).
+  ExpectRejected(post + "Transfer-Encoding: chunked\r\n\r\n4\nabcd\n0\n\n");
+  ExpectRejected(post + "Transfer-Encoding: chunked\r\n\r\n4\r\nabcd\n0\r\n\r\n");
+  ExpectRejected(post + "Transfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\nX: y\n\r\n");
   ExpectRejected(post + "Transfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n\r\n");
   // obs-fold, bare CR / LF, NUL, whitespace before the colon.
   ExpectRejected("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n");

@@ -187,6 +187,35 @@ net::awaitable<void> FailRequest(Impl* impl, beast::tcp_stream& stream, std::str
   co_await LingeringClose(stream);
 }
 
+// True when `bytes` holds an LF not preceded by CR.
+bool HasBareLf(const beast::flat_buffer& buffer) {
+  std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
+  for (size_t i = bytes.find('\n'); i != std::string_view::npos; i = bytes.find('\n', i + 1)) {
+    if (i == 0 || bytes[i - 1] != '\r') return true;
+  }
+  return false;
+}
+
+// Reads the request body into `parser`. Beast waits for a CRLF that a chunk
+// line ended by a bare LF never sends (until the read timeout): whenever it
+// stops for more data, what it left unparsed is framing (a chunk-size line,
+// the CRLF after the data, trailers), so a bare LF there fails at once with
+// http::error::bad_line_ending (RFC 9112 sections 2.2 and 7.1).
+template <class Parser>
+net::awaitable<beast::error_code> ReadBody(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                           Parser& parser) {
+  if (!parser.chunked()) {
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTok);
+    co_return ec;
+  }
+  while (!parser.is_done()) {
+    if (HasBareLf(buffer)) co_return http::error::bad_line_ending;
+    auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, kTok);
+    if (ec) co_return ec;
+  }
+  co_return beast::error_code();
+}
+
 // The request target in origin form; absolute-form ("http://host/p?q",
 // RFC 9112 section 3.2.2) is reduced to its path and query.
 std::string_view OriginForm(std::string_view target) {
@@ -346,7 +375,11 @@ net::awaitable<void> RunSession(Impl* impl, std::shared_ptr<Session> session) {
         if (wec) co_return;
       }
       stream.expires_after(opt.read_timeout);
-      auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTok);
+      beast::error_code ec = co_await ReadBody(stream, buffer, parser);
+      if (ec == http::error::bad_line_ending) {
+        co_await FailRequest(impl, stream, target, 400, "bare LF in the chunked body's framing");
+        co_return;
+      }
       if (ec == http::error::body_limit) {
         co_await FailRequest(impl, stream, target, 413, "request body too large");
         co_return;
