@@ -206,26 +206,83 @@ TEST_F(HardeningTest, IdleConnectionsAreClosed) {
   EXPECT_TRUE(closed);
 }
 
-TEST_F(HardeningTest, ConnectionCap) {
+// A connection from 127.0.0.2 (another client address on loopback), or an
+// unconnected one when the address cannot be bound.
+std::unique_ptr<RawConnection> FromOtherClient(uint16_t port) {
+  return std::make_unique<RawConnection>(port, "127.0.0.2");
+}
+
+// Full of idle connections (issue 18: 1,024 idle connections locked every
+// client out): the oldest idle one is closed to make room. Full of busy
+// ones (a header half sent): the new one is refused.
+TEST_F(HardeningTest, ConnectionCapShedsIdleConnectionsFirst) {
   ServerOptions o;
   o.max_connections = 3;
   StartServer(o);
-  std::vector<std::unique_ptr<RawConnection>> held;
+  std::vector<std::unique_ptr<RawConnection>> idle;
   for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(server_->port()));
+    idle.back()->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(RawStatus(idle.back()->ReadUntil("ok\n", 3s)), 200);
+  }
+  auto extra = std::make_unique<RawConnection>(server_->port());
+  extra->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(RawStatus(extra->ReadUntil("ok\n", 3s)), 200);
+  bool closed = false;
+  idle.front()->ReadUntilClose(3s, &closed);
+  EXPECT_TRUE(closed) << "the oldest idle connection was not shed";
+  EXPECT_THAT(server_->MetricsText(),
+              ::testing::HasSubstr("inlinks_http_connections_shed_total 1"));
+
+  // Busy connections (a header half sent) are never shed.
+  idle.clear();
+  extra.reset();
+  for (int i = 0; i < 200; ++i) {
+    if (server_->MetricsText().find("inlinks_http_connections 0\n") != std::string::npos) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  std::vector<std::unique_ptr<RawConnection>> busy;
+  for (int i = 0; i < 3; ++i) {
+    busy.push_back(std::make_unique<RawConnection>(server_->port()));
+    busy.back()->Send("GET /healthz HTTP/1.1\r\n");
+  }
+  for (int i = 0; i < 200; ++i) {
+    if (server_->MetricsText().find("inlinks_http_connections 3\n") != std::string::npos) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  std::this_thread::sleep_for(50ms);  // their first bytes read: not idle
+  RawConnection refused(server_->port());
+  refused.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(refused.ReadUntilClose(3s, &closed), "");
+  EXPECT_TRUE(closed);
+  EXPECT_THAT(server_->MetricsText(),
+              ::testing::HasSubstr("inlinks_http_connections_refused_total 1"));
+}
+
+// One client address cannot take every connection: past
+// max_connections_per_client its connections are refused, and another
+// client is still served.
+TEST_F(HardeningTest, PerClientConnectionCap) {
+  ServerOptions o;
+  o.max_connections_per_client = 2;
+  StartServer(o);
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 2; ++i) {
     held.push_back(std::make_unique<RawConnection>(server_->port()));
     held.back()->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_EQ(RawStatus(held.back()->ReadUntil("ok\n", 3s)), 200);
   }
-  RawConnection extra(server_->port());
-  extra.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  RawConnection third(server_->port());
+  third.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   bool closed = false;
-  std::string r = extra.ReadUntilClose(3s, &closed);
+  EXPECT_EQ(third.ReadUntilClose(3s, &closed), "");
   EXPECT_TRUE(closed);
-  EXPECT_EQ(r, "");
-  EXPECT_THAT(server_->MetricsText(),
-              ::testing::HasSubstr("inlinks_http_connections_refused_total 1"));
+  std::unique_ptr<RawConnection> other = FromOtherClient(server_->port());
+  ASSERT_TRUE(other->connected()) << "cannot connect from 127.0.0.2";
+  other->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(RawStatus(other->ReadUntil("ok\n", 3s)), 200);
+  // A slot of the first client frees up once one of its connections closes.
   held.pop_back();
-  // A slot frees up once a connection closes.
   for (int attempt = 0; attempt < 50; ++attempt) {
     RawConnection again(server_->port());
     again.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -4,6 +4,8 @@
 // Thread safety: see server_testing.h.
 #include "tests/server/server_testing.h"
 
+#include <arpa/inet.h>
+
 #include <fcntl.h>
 #include <netinet/tcp.h>
 
@@ -119,9 +121,19 @@ std::vector<KnownLink> BuildTestIndex(storage::Db& db) {
   return out;
 }
 
-RawConnection::RawConnection(uint16_t port) {
+RawConnection::RawConnection(uint16_t port, const char* source) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0) return;
+  if (source != nullptr) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);

@@ -98,7 +98,9 @@ class HttpClient {
 // A raw TCP connection for hand-written bytes.
 class RawConnection {
  public:
-  explicit RawConnection(uint16_t port);
+  // Connects to 127.0.0.1:`port`, from `source` (an IPv4 loopback address)
+  // when given.
+  explicit RawConnection(uint16_t port, const char* source = nullptr);
   ~RawConnection();
   bool connected() const { return fd_ >= 0; }
   // Sends all bytes; false on error (e.g. the server closed).

@@ -42,7 +42,7 @@ void Metrics::RecordRequest(Dialect dialect, int status, double seconds) {
 
 std::string Metrics::Render() const {
   std::string out;
-  char line[256];
+  char line[1024];
   out +=
       "# HELP inlinks_http_requests_total HTTP requests answered, by API dialect and status.\n"
       "# TYPE inlinks_http_requests_total counter\n";
@@ -118,11 +118,19 @@ std::string Metrics::Render() const {
                 static_cast<long long>(connections_.load(std::memory_order_relaxed)));
   out += line;
   std::snprintf(line, sizeof line,
-                "# HELP inlinks_http_connections_refused_total Connections closed at accept "
-                "because max_connections were open.\n"
+                "# HELP inlinks_http_connections_refused_total Connections closed at accept: "
+                "their client had max_connections_per_client open, or every one of "
+                "max_connections was busy.\n"
                 "# TYPE inlinks_http_connections_refused_total counter\n"
                 "inlinks_http_connections_refused_total %llu\n",
                 static_cast<unsigned long long>(refused_.load(std::memory_order_relaxed)));
+  out += line;
+  std::snprintf(line, sizeof line,
+                "# HELP inlinks_http_connections_shed_total Idle connections closed to make "
+                "room for a new one when every slot was taken.\n"
+                "# TYPE inlinks_http_connections_shed_total counter\n"
+                "inlinks_http_connections_shed_total %llu\n",
+                static_cast<unsigned long long>(shed_.load(std::memory_order_relaxed)));
   out += line;
   std::snprintf(line, sizeof line,
                 "# HELP inlinks_http_protocol_errors_total Malformed or rejected HTTP requests.\n"

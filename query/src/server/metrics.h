@@ -32,6 +32,7 @@ class Metrics {
   void ConnectionOpened() { connections_.fetch_add(1, std::memory_order_relaxed); }
   void ConnectionClosed() { connections_.fetch_sub(1, std::memory_order_relaxed); }
   void ConnectionRefused() { refused_.fetch_add(1, std::memory_order_relaxed); }
+  void ConnectionShed() { shed_.fetch_add(1, std::memory_order_relaxed); }
   void ProtocolError() { protocol_errors_.fetch_add(1, std::memory_order_relaxed); }
   void Timeout() { timeouts_.fetch_add(1, std::memory_order_relaxed); }
   void InternalError() { internal_errors_.fetch_add(1, std::memory_order_relaxed); }
@@ -59,6 +60,7 @@ class Metrics {
   std::atomic<int64_t> rows_{0};
   std::atomic<int64_t> connections_{0};
   std::atomic<uint64_t> refused_{0};
+  std::atomic<uint64_t> shed_{0};
   std::atomic<uint64_t> protocol_errors_{0};
   std::atomic<uint64_t> timeouts_{0};
   std::atomic<uint64_t> internal_errors_{0};

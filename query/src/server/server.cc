@@ -65,11 +65,17 @@ constexpr auto kTok = net::as_tuple(net::use_awaitable);
 
 // One connection. Shared by its coroutine and the registry Stop walks.
 struct Session {
-  explicit Session(tcp::socket socket, uint64_t id) : stream(std::move(socket)), id(id) {}
+  Session(tcp::socket socket, uint64_t id, std::string client)
+      : stream(std::move(socket)), id(id), client(std::move(client)) {}
   beast::tcp_stream stream;
   uint64_t id;
+  std::string client;  // the peer's address
   // True while waiting for (the rest of) a request header: Stop may cancel.
   bool reading_header = false;
+  // Waiting for the first byte of a request: the accept loop may close it
+  // to make room (once: `shed`).
+  std::atomic<bool> idle{true};
+  std::atomic<bool> shed{false};
 };
 
 void LogException(std::exception_ptr e, const char* where) {
@@ -110,6 +116,7 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable sessions_done;
   std::map<uint64_t, std::shared_ptr<Session>> sessions;  // guarded by mu
+  std::map<std::string, size_t> per_client;                // guarded by mu
   uint64_t next_session_id = 0;                            // guarded by mu
 
   // Declared last so they are destroyed first: coroutine frames they still
@@ -124,7 +131,11 @@ struct Server::Impl {
 
   void Unregister(uint64_t id) {
     std::lock_guard<std::mutex> lock(mu);
-    sessions.erase(id);
+    if (auto it = sessions.find(id); it != sessions.end()) {
+      auto client = per_client.find(it->second->client);
+      if (client != per_client.end() && --client->second == 0) per_client.erase(client);
+      sessions.erase(it);
+    }
     metrics.ConnectionClosed();
     if (sessions.empty()) sessions_done.notify_all();
   }
@@ -290,6 +301,7 @@ net::awaitable<void> RunSession(Impl* impl, std::shared_ptr<Session> session) {
       std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
       verdict = scanner.Scan(data);
       if (verdict != server::HeaderScan::kNeedMore) break;
+      session->idle = data.empty();
       if (!data.empty() && !deadline_set) {
         stream.expires_after(opt.header_timeout);
         deadline_set = true;
@@ -309,6 +321,7 @@ net::awaitable<void> RunSession(Impl* impl, std::shared_ptr<Session> session) {
         deadline_set = true;
       }
     }
+    session->idle = false;
     std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
     // The request line, for a dialect-shaped error body.
     std::string_view line = data.substr(scanner.begin());
@@ -435,6 +448,43 @@ net::awaitable<void> RunSession(Impl* impl, std::shared_ptr<Session> session) {
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
+// Closes the oldest idle session (on its own thread) to make room for a new
+// one; false when every session is busy. Called with impl->mu held.
+bool ShedIdle(Impl* impl) {
+  for (auto& [id, s] : impl->sessions) {
+    if (!s->idle.load() || s->shed.exchange(true)) continue;
+    net::post(s->stream.get_executor(), [s = s] {
+      beast::error_code ignored;
+      s->stream.socket().close(ignored);
+    });
+    impl->metrics.ConnectionShed();
+    return true;
+  }
+  return false;
+}
+
+// Registers the accepted `socket` as a session, or closes it: its client is
+// at max_connections_per_client, or the server is full with nothing idle.
+std::shared_ptr<Session> Admit(Impl* impl, tcp::socket socket) {
+  beast::error_code ec;
+  std::string client = socket.remote_endpoint(ec).address().to_string();
+  std::lock_guard<std::mutex> lock(impl->mu);
+  const bool client_full = impl->per_client[client] >= impl->options.max_connections_per_client;
+  if (client_full || (impl->sessions.size() >= impl->options.max_connections && !ShedIdle(impl))) {
+    if (impl->per_client[client] == 0) impl->per_client.erase(client);
+    impl->metrics.ConnectionRefused();
+    socket.close(ec);
+    return nullptr;
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  ++impl->per_client[client];
+  auto session = std::make_shared<Session>(std::move(socket), impl->next_session_id++,
+                                           std::move(client));
+  impl->sessions.emplace(session->id, session);
+  impl->metrics.ConnectionOpened();
+  return session;
+}
+
 net::awaitable<void> AcceptLoop(Impl* impl) {
   for (;;) {
     net::io_context& home = *impl->iocs[1 + impl->next_ioc++ % (impl->iocs.size() - 1)];
@@ -453,21 +503,8 @@ net::awaitable<void> AcceptLoop(Impl* impl) {
       co_await timer.async_wait(kTok);
       continue;
     }
-    std::shared_ptr<Session> session;
-    {
-      std::lock_guard<std::mutex> lock(impl->mu);
-      if (impl->sessions.size() >= impl->options.max_connections) {
-        impl->metrics.ConnectionRefused();
-        beast::error_code ignored;
-        socket.close(ignored);
-        continue;
-      }
-      beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      session = std::make_shared<Session>(std::move(socket), impl->next_session_id++);
-      impl->sessions.emplace(session->id, session);
-      impl->metrics.ConnectionOpened();
-    }
+    std::shared_ptr<Session> session = Admit(impl, std::move(socket));
+    if (!session) continue;
     auto executor = session->stream.get_executor();
     net::co_spawn(executor, RunSession(impl, std::move(session)),
                   [](std::exception_ptr e) { LogException(e, "http session"); });

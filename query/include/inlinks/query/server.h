@@ -54,7 +54,12 @@ struct ServerOptions {
   size_t max_request_line_bytes = 8 * 1024;  // longer -> 414 and close
   size_t max_header_bytes = 16 * 1024;       // whole header block -> 431 and close
   size_t max_body_bytes = 64 * 1024;         // -> 413 and close
-  size_t max_connections = 1024;             // more are closed at accept
+  // Open connections. When all are taken, the oldest idle one (waiting for
+  // a request) is closed to make room; when none is idle, the new one is
+  // closed at accept.
+  size_t max_connections = 1024;
+  // Open connections from one client address; more are closed at accept.
+  size_t max_connections_per_client = 128;
   std::chrono::milliseconds header_timeout{10'000};  // first byte .. end of header
   std::chrono::milliseconds read_timeout{10'000};    // the body
   std::chrono::milliseconds idle_timeout{30'000};    // keep-alive wait for a request
