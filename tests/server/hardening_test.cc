@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "inlinks/core/keys.h"
 #include "inlinks/core/log.h"
+#include "inlinks/indexer/indexer.h"
 #include "inlinks/storage/records.h"
 #include "inlinks/query/server.h"
 #include "tests/server/server_testing.h"
@@ -445,6 +446,42 @@ TEST_F(HardeningTest, HealthzReportsADatabaseThatCannotWrite) {
   testing::HttpResult r = client.Get("/healthz");
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.body, "database cannot write: opened read-only\n");
+}
+
+// Slow readers (issue 18: 300 of them pipelining limit=1000 grew RSS from
+// 102 to 332 MB). The response bytes being sent are bounded by
+// max_response_bytes_in_flight: past it a request waits (up to
+// write_timeout, then 503). Here a client that does not read holds a ~16 MB
+// response: another request is answered only once that write has timed
+// out and freed the room, not at once.
+TEST_F(HardeningTest, SlowReadersCannotPileUpResponses) {
+  {
+    auto indexer = indexer::Indexer::Create(*db_).value();
+    const std::string anchor(16 << 10, 'x');
+    for (int i = 0; i < 1000; ++i) {
+      core::Page p = testing::MakePage(absl::StrFormat("http://slow%d.test/", i),
+                                       {testing::MakeLink("http://big.test/", anchor)}, "t");
+      ASSERT_TRUE(indexer->Index(p, testing::FetchedAt(1700000000)).ok());
+    }
+  }
+  ServerOptions o;
+  o.max_response_bytes_in_flight = 1 << 20;
+  o.write_timeout = 1500ms;
+  StartServer(o);
+  const std::string big = "GET /v1/backlinks?target=big.test&limit=1000&key=" + key_ +
+                          " HTTP/1.1\r\nHost: x\r\n\r\n";
+  RawConnection slow(server_->port(), nullptr, 4096);
+  ASSERT_TRUE(slow.Send(big));  // and never read
+  std::this_thread::sleep_for(300ms);
+  RawConnection waiting(server_->port());
+  const auto start = std::chrono::steady_clock::now();
+  waiting.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(RawStatus(waiting.ReadUntil("ok\n", 5s)), 200);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, 800ms) << "answered while 16 MB were pending for a client that does not read";
+  bool closed = false;
+  slow.ReadUntilClose(3s, &closed);
+  EXPECT_TRUE(closed) << "the slow write did not time out";
 }
 
 TEST_F(HardeningTest, GracefulStopFinishesInFlightRequest) {

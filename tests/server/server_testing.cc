@@ -121,9 +121,12 @@ std::vector<KnownLink> BuildTestIndex(storage::Db& db) {
   return out;
 }
 
-RawConnection::RawConnection(uint16_t port, const char* source) {
+RawConnection::RawConnection(uint16_t port, const char* source, int receive_buffer) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0) return;
+  if (receive_buffer > 0) {
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  }
   if (source != nullptr) {
     sockaddr_in from{};
     from.sin_family = AF_INET;

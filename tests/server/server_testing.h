@@ -99,8 +99,9 @@ class HttpClient {
 class RawConnection {
  public:
   // Connects to 127.0.0.1:`port`, from `source` (an IPv4 loopback address)
-  // when given.
-  explicit RawConnection(uint16_t port, const char* source = nullptr);
+  // when given, with a `receive_buffer` of that many bytes when > 0 (no
+  // autotuning: a client that does not read soon blocks the server).
+  explicit RawConnection(uint16_t port, const char* source = nullptr, int receive_buffer = 0);
   ~RawConnection();
   bool connected() const { return fd_ >= 0; }
   // Sends all bytes; false on error (e.g. the server closed).

@@ -18,6 +18,8 @@
 // post to that io_context.
 #include "inlinks/query/server.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -117,6 +119,8 @@ struct Server::Impl {
   std::condition_variable sessions_done;
   std::map<uint64_t, std::shared_ptr<Session>> sessions;  // guarded by mu
   std::map<std::string, size_t> per_client;                // guarded by mu
+  std::atomic<size_t> response_bytes{0};  // bodies being sent (ResponseBytes)
+  std::atomic<int64_t> last_trim_ms{0};
   uint64_t next_session_id = 0;                            // guarded by mu
 
   // Declared last so they are destroyed first: coroutine frames they still
@@ -153,17 +157,54 @@ struct SessionGuard {
   ~SessionGuard() { impl->Unregister(id); }
 };
 
-http::response<http::string_body> MakeResponse(const server::HttpResponse& r, unsigned version,
+// The HTTP response of `r`, whose body it takes.
+http::response<http::string_body> MakeResponse(server::HttpResponse& r, unsigned version,
                                                bool keep_alive) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "inlinks");
   res.set(http::field::content_type, r.content_type);
   for (const auto& [name, value] : r.headers) res.set(name, value);
   res.keep_alive(keep_alive);
-  res.body() = r.body;
+  res.body() = std::move(r.body);
   res.prepare_payload();
   return res;
 }
+
+// Waits (up to `limit`) until the response bytes being sent to all clients
+// fit ServerOptions::max_response_bytes_in_flight: slow readers cannot make
+// the server hold more than that (plus one response per serving thread).
+net::awaitable<bool> WaitForResponseRoom(Impl* impl, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  net::steady_timer timer(co_await net::this_coro::executor);
+  while (impl->response_bytes.load() > impl->options.max_response_bytes_in_flight) {
+    if (std::chrono::steady_clock::now() >= deadline || impl->stopping.load()) co_return false;
+    timer.expires_after(std::chrono::milliseconds(10));
+    co_await timer.async_wait(kTok);
+  }
+  co_return true;
+}
+
+// Counts a response's bytes in Impl::response_bytes while it is sent; gives
+// freed memory back to the system after large ones (at most once a second).
+struct ResponseBytes {
+  ResponseBytes(Impl* impl, size_t bytes) : impl(impl), bytes(bytes) {
+    impl->response_bytes += bytes;
+  }
+  ~ResponseBytes() {
+    impl->response_bytes -= bytes;
+    constexpr size_t kLarge = 256 << 10;
+    if (bytes < kLarge) return;
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    int64_t last = impl->last_trim_ms.load();
+    if (now - last >= 1000 && impl->last_trim_ms.compare_exchange_strong(last, now)) {
+      ::malloc_trim(0);
+    }
+  }
+  Impl* impl;
+  size_t bytes;
+};
 
 // After an error response: stop sending, then read and discard what the
 // client still sends for a short while (lingering close), so the kernel does
@@ -412,6 +453,10 @@ net::awaitable<void> RunSession(Impl* impl, std::shared_ptr<Session> session) {
     }
 
     // ---- Answer.
+    if (!co_await WaitForResponseRoom(impl, opt.write_timeout)) {
+      co_await FailRequest(impl, stream, target, 503, "server busy: too many responses pending");
+      co_return;
+    }
     auto start = std::chrono::steady_clock::now();
     server::HttpRequest hr;
     hr.method = req.method_string();
@@ -427,7 +472,10 @@ net::awaitable<void> RunSession(Impl* impl, std::shared_ptr<Session> session) {
     auto res = MakeResponse(r, req.version(), keep_alive);
     if (req.method() == http::verb::head) res.body().clear();
     stream.expires_after(opt.write_timeout);
+    std::optional<ResponseBytes> counted(std::in_place, impl, res.body().size());
     auto [wec, wn] = co_await http::async_write(stream, res, kTok);
+    res = {};
+    counted.reset();
     if (opt.access_log) {
       beast::error_code ignored;
       INLINKS_LOG(INFO) << "http " << stream.socket().remote_endpoint(ignored) << " "

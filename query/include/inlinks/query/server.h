@@ -60,6 +60,10 @@ struct ServerOptions {
   size_t max_connections = 1024;
   // Open connections from one client address; more are closed at accept.
   size_t max_connections_per_client = 128;
+  // Response bytes being sent to all clients together. Past it, a request
+  // waits (up to write_timeout, then 503) before it is answered, so slow
+  // readers cannot make the server hold more (plus one response per thread).
+  size_t max_response_bytes_in_flight = 64 << 20;
   std::chrono::milliseconds header_timeout{10'000};  // first byte .. end of header
   std::chrono::milliseconds read_timeout{10'000};    // the body
   std::chrono::milliseconds idle_timeout{30'000};    // keep-alive wait for a request
