@@ -47,8 +47,8 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DINLINKS_BUILD_FUZZERS=ON -DINLINKS_BUILD_BENCH=OFF -DINLINKS_BUILD_TESTS=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target url_fuzzer extractor_fuzzer warc_fuzzer http_response_fuzzer robots_fuzzer writers_fuzzer request_fuzzer
-	@for f in url_fuzzer extractor_fuzzer warc_fuzzer http_response_fuzzer robots_fuzzer writers_fuzzer request_fuzzer; do \
+	@cmake --build build-fuzz -j $(JOBS) --target url_fuzzer extractor_fuzzer warc_fuzzer http_response_fuzzer robots_fuzzer sitemap_fuzzer writers_fuzzer records_fuzzer request_fuzzer
+	@for f in url_fuzzer extractor_fuzzer warc_fuzzer http_response_fuzzer robots_fuzzer sitemap_fuzzer writers_fuzzer records_fuzzer request_fuzzer; do \
 	  mkdir -p build-fuzz/corpus/$$f; \
 	  ./build-fuzz/tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
 	    build-fuzz/corpus/$$f tests/fuzz/corpus/$$f || exit 1; \
