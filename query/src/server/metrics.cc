@@ -40,6 +40,18 @@ void Metrics::RecordRequest(Dialect dialect, int status, double seconds) {
                                    std::memory_order_relaxed);
 }
 
+namespace {
+
+// One metric in Prometheus text: its HELP and TYPE lines, then its value.
+void AppendMetric(std::string& out, std::string_view name, std::string_view type,
+                  std::string_view help, int64_t value) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ");
+  out.append(name).append(" ").append(type).append("\n").append(name).append(" ");
+  out.append(std::to_string(value)).append("\n");
+}
+
+}  // namespace
+
 std::string Metrics::Render() const {
   std::string out;
   char line[1024];
@@ -99,59 +111,29 @@ std::string Metrics::Render() const {
                   static_cast<unsigned long long>(cumulative));
     out += line;
   }
-  std::snprintf(line, sizeof line,
-                "# HELP inlinks_credits_charged_total Credits charged to API keys.\n"
-                "# TYPE inlinks_credits_charged_total counter\n"
-                "inlinks_credits_charged_total %lld\n",
-                static_cast<long long>(credits_.load(std::memory_order_relaxed)));
-  out += line;
-  std::snprintf(line, sizeof line,
-                "# HELP inlinks_rows_served_total Result rows served by charged calls.\n"
-                "# TYPE inlinks_rows_served_total counter\n"
-                "inlinks_rows_served_total %lld\n",
-                static_cast<long long>(rows_.load(std::memory_order_relaxed)));
-  out += line;
-  std::snprintf(line, sizeof line,
-                "# HELP inlinks_http_connections Open client connections.\n"
-                "# TYPE inlinks_http_connections gauge\n"
-                "inlinks_http_connections %lld\n",
-                static_cast<long long>(connections_.load(std::memory_order_relaxed)));
-  out += line;
-  std::snprintf(line, sizeof line,
-                "# HELP inlinks_http_connections_refused_total Connections closed at accept: "
-                "their client had max_connections_per_client open, or every one of "
-                "max_connections was busy.\n"
-                "# TYPE inlinks_http_connections_refused_total counter\n"
-                "inlinks_http_connections_refused_total %llu\n",
-                static_cast<unsigned long long>(refused_.load(std::memory_order_relaxed)));
-  out += line;
-  std::snprintf(line, sizeof line,
-                "# HELP inlinks_http_connections_shed_total Idle connections closed to make "
-                "room for a new one when every slot was taken.\n"
-                "# TYPE inlinks_http_connections_shed_total counter\n"
-                "inlinks_http_connections_shed_total %llu\n",
-                static_cast<unsigned long long>(shed_.load(std::memory_order_relaxed)));
-  out += line;
-  std::snprintf(line, sizeof line,
-                "# HELP inlinks_http_protocol_errors_total Malformed or rejected HTTP requests.\n"
-                "# TYPE inlinks_http_protocol_errors_total counter\n"
-                "inlinks_http_protocol_errors_total %llu\n",
-                static_cast<unsigned long long>(protocol_errors_.load(std::memory_order_relaxed)));
-  out += line;
-  std::snprintf(line, sizeof line,
-                "# HELP inlinks_http_timeouts_total Connections closed by a header, body or "
-                "idle timeout.\n"
-                "# TYPE inlinks_http_timeouts_total counter\n"
-                "inlinks_http_timeouts_total %llu\n",
-                static_cast<unsigned long long>(timeouts_.load(std::memory_order_relaxed)));
-  out += line;
-  std::snprintf(line, sizeof line,
-                "# HELP inlinks_http_internal_errors_total Requests answered with an internal "
-                "error (storage errors included; the log has each distinct status).\n"
-                "# TYPE inlinks_http_internal_errors_total counter\n"
-                "inlinks_http_internal_errors_total %llu\n",
-                static_cast<unsigned long long>(internal_errors_.load(std::memory_order_relaxed)));
-  out += line;
+  AppendMetric(out, "inlinks_credits_charged_total", "counter", "Credits charged to API keys.",
+               credits_.load(std::memory_order_relaxed));
+  AppendMetric(out, "inlinks_rows_served_total", "counter", "Result rows served by charged calls.",
+               rows_.load(std::memory_order_relaxed));
+  AppendMetric(out, "inlinks_http_connections", "gauge", "Open client connections.",
+               connections_.load(std::memory_order_relaxed));
+  AppendMetric(out, "inlinks_http_connections_refused_total", "counter",
+               "Connections closed at accept: their client had max_connections_per_client "
+               "open, or every one of max_connections was busy.",
+               refused_.load(std::memory_order_relaxed));
+  AppendMetric(out, "inlinks_http_connections_shed_total", "counter",
+               "Idle connections closed to make room for a new one when every slot was taken.",
+               shed_.load(std::memory_order_relaxed));
+  AppendMetric(out, "inlinks_http_protocol_errors_total", "counter",
+               "Malformed or rejected HTTP requests.",
+               protocol_errors_.load(std::memory_order_relaxed));
+  AppendMetric(out, "inlinks_http_timeouts_total", "counter",
+               "Connections closed by a header, body or idle timeout.",
+               timeouts_.load(std::memory_order_relaxed));
+  AppendMetric(out, "inlinks_http_internal_errors_total", "counter",
+               "Requests answered with an internal error (storage errors included; the log has "
+               "each distinct status).",
+               internal_errors_.load(std::memory_order_relaxed));
   return out;
 }
 
