@@ -95,6 +95,14 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 // missing, which retrying cannot fix, is data loss.
 absl::Status OpenError(const rocksdb::Status& s, const std::string& dir, bool exists) {
   absl::Status st = FromRocks(s, absl::StrCat("open '", dir, "'"));
+  if (s.IsIOError() && (s.ToString().find("While lock file") != std::string::npos ||
+                        s.ToString().find("lock hold by") != std::string::npos)) {
+    // Another process (a running inlinksd) holds the database.
+    return absl::UnavailableError(absl::StrCat(
+        "'", dir, "' is in use by another process (a running inlinksd?): the read-only "
+        "commands (backlinks, stats, trend, new, lost, check) work beside it; stop it for this "
+        "one (", s.ToString(), ")"));
+  }
   if (exists && s.IsIOError() &&
       (s.IsPathNotFound() || s.ToString().find("No such file") != std::string::npos)) {
     return absl::DataLossError(st.message());
@@ -114,6 +122,8 @@ class RocksLogger : public rocksdb::Logger {
   }
   void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
     if (level < GetInfoLogLevel()) return;
+    // A failed open is reported by Db::Open's own error, with advice.
+    if (std::string_view(format).find("DB::Open() failed") != std::string_view::npos) return;
     char line[1024];
     const int n = std::vsnprintf(line, sizeof(line), format, ap);
     std::string_view text(line, n < 0 ? 0 : std::min<size_t>(n, sizeof(line) - 1));
