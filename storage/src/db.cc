@@ -633,10 +633,8 @@ absl::StatusOr<std::unique_ptr<Db>> DbImpl::Open(const std::string& dir,
       }
     }
     // Made here: RocksDB would log an error for the missing directory first.
-    if (!fs::create_directories(dir, ec) && ec) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("cannot create '", dir, "': ", ec.message()));
-    }
+    // A failure is RocksDB's to report, as for any other open.
+    fs::create_directories(dir, ec);
   }
 
   // Shared by every family: one block cache, bloom filters for point lookups
