@@ -167,7 +167,10 @@ void AssignOccurrences(std::vector<NewLink>& links,
   for (size_t i = 0; i < old.size(); ++i) old_by_key[old[i].target_url_key].push_back(i);
   std::unordered_map<std::string_view, std::vector<size_t>> new_by_key;
   for (size_t i = 0; i < links.size(); ++i) new_by_key[links[i].url_key].push_back(i);
-  for (auto& [key, news] : new_by_key) {
+  for (auto& entry : new_by_key) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
+    const std::string_view key = entry.first;
+    const std::vector<size_t>& news = entry.second;
     auto found = old_by_key.find(key);
     if (found == old_by_key.end()) {
       for (size_t k = 0; k < news.size(); ++k) links[news[k]].occurrence = static_cast<uint32_t>(k);
