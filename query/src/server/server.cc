@@ -319,6 +319,80 @@ std::string_view CheckFraming(const http::request<http::string_body>& req) {
   return {};
 }
 
+// Reads the rest of a request's body (after a 100 Continue when asked);
+// false when the session ends (an error answered, a timeout, the peer gone).
+net::awaitable<bool> ReceiveBody(Impl* impl, beast::tcp_stream& stream,
+                                 beast::flat_buffer& buffer,
+                                 http::request_parser<http::string_body>& parser,
+                                 std::string_view target) {
+  const ServerOptions& opt = impl->options;
+  if (server::EqualsIgnoreCase(parser.get()[http::field::expect], "100-continue")) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    stream.expires_after(opt.write_timeout);
+    auto [wec, wn] = co_await net::async_write(stream, net::buffer(kContinue), kTok);
+    if (wec) co_return false;
+  }
+  stream.expires_after(opt.read_timeout);
+  beast::error_code ec = co_await ReadBody(stream, buffer, parser);
+  if (!ec) co_return true;
+  if (ec == http::error::bad_line_ending) {
+    co_await FailRequest(impl, stream, target, 400, "bare LF in the chunked body's framing");
+  } else if (ec == http::error::body_limit) {
+    co_await FailRequest(impl, stream, target, 413, "request body too large");
+  } else if (ec == beast::error::timeout) {
+    impl->metrics.Timeout();
+  } else if (ec != http::error::end_of_stream && ec != net::error::eof &&
+             ec != net::error::connection_reset && ec != net::error::operation_aborted) {
+    co_await FailRequest(impl, stream, target, 400, "malformed request body");
+  }
+  co_return false;
+}
+
+// Answers a complete request and logs it; false when the session ends
+// (an error, Connection: close, the server stopping).
+net::awaitable<bool> Answer(Impl* impl, beast::tcp_stream& stream,
+                            http::request<http::string_body>& req, std::string_view target) {
+  const ServerOptions& opt = impl->options;
+  if (!co_await WaitForResponseRoom(impl, opt.write_timeout)) {
+    co_await FailRequest(impl, stream, target, 503, "server busy: too many responses pending");
+    co_return false;
+  }
+  auto start = std::chrono::steady_clock::now();
+  server::HttpRequest hr;
+  hr.method = req.method_string();
+  hr.target = target;
+  hr.authorization = req[http::field::authorization];
+  hr.content_type = req[http::field::content_type];
+  hr.body = req.body();
+  server::HttpResponse r = impl->router.Handle(hr);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  impl->metrics.RecordRequest(r.dialect, r.status, seconds);
+  bool keep_alive = req.keep_alive() && !impl->stopping.load();
+  auto res = MakeResponse(r, req.version(), keep_alive);
+  if (req.method() == http::verb::head) res.body().clear();
+  stream.expires_after(opt.write_timeout);
+  std::optional<ResponseBytes> counted(std::in_place, impl, res.body().size());
+  auto [wec, wn] = co_await http::async_write(stream, res, kTok);
+  res = {};
+  counted.reset();
+  if (opt.access_log) {
+    beast::error_code ignored;
+    INLINKS_LOG(INFO) << "http " << stream.socket().remote_endpoint(ignored) << " " << hr.method
+                      << " " << server::RedactTarget(target) << " " << r.status
+                      << (r.api_error != 0 ? absl::StrCat(" code ", r.api_error) : "") << " "
+                      << wn << "B " << static_cast<int64_t>(seconds * 1e6) << "us "
+                      << server::DialectName(r.dialect);
+  }
+  if (wec) co_return false;
+  if (!keep_alive) {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_return false;
+  }
+  co_return true;
+}
+
 net::awaitable<void> RunSession(Impl* impl, std::shared_ptr<Session> session) {
   SessionGuard guard{impl, session->id};
   beast::tcp_stream& stream = session->stream;
@@ -421,75 +495,12 @@ net::awaitable<void> RunSession(Impl* impl, std::shared_ptr<Session> session) {
     }
 
     // ---- Body.
-    if (!parser.is_done()) {
-      if (server::EqualsIgnoreCase(req[http::field::expect], "100-continue")) {
-        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        stream.expires_after(opt.write_timeout);
-        auto [wec, wn] = co_await net::async_write(stream, net::buffer(kContinue), kTok);
-        if (wec) co_return;
-      }
-      stream.expires_after(opt.read_timeout);
-      beast::error_code ec = co_await ReadBody(stream, buffer, parser);
-      if (ec == http::error::bad_line_ending) {
-        co_await FailRequest(impl, stream, target, 400, "bare LF in the chunked body's framing");
-        co_return;
-      }
-      if (ec == http::error::body_limit) {
-        co_await FailRequest(impl, stream, target, 413, "request body too large");
-        co_return;
-      }
-      if (ec == beast::error::timeout) {
-        impl->metrics.Timeout();
-        co_return;
-      }
-      if (ec == http::error::end_of_stream || ec == net::error::eof ||
-          ec == net::error::connection_reset || ec == net::error::operation_aborted) {
-        co_return;
-      }
-      if (ec) {
-        co_await FailRequest(impl, stream, target, 400, "malformed request body");
-        co_return;
-      }
+    if (!parser.is_done() && !co_await ReceiveBody(impl, stream, buffer, parser, target)) {
+      co_return;
     }
 
     // ---- Answer.
-    if (!co_await WaitForResponseRoom(impl, opt.write_timeout)) {
-      co_await FailRequest(impl, stream, target, 503, "server busy: too many responses pending");
-      co_return;
-    }
-    auto start = std::chrono::steady_clock::now();
-    server::HttpRequest hr;
-    hr.method = req.method_string();
-    hr.target = target;
-    hr.authorization = req[http::field::authorization];
-    hr.content_type = req[http::field::content_type];
-    hr.body = req.body();
-    server::HttpResponse r = impl->router.Handle(hr);
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    impl->metrics.RecordRequest(r.dialect, r.status, seconds);
-    bool keep_alive = req.keep_alive() && !impl->stopping.load();
-    auto res = MakeResponse(r, req.version(), keep_alive);
-    if (req.method() == http::verb::head) res.body().clear();
-    stream.expires_after(opt.write_timeout);
-    std::optional<ResponseBytes> counted(std::in_place, impl, res.body().size());
-    auto [wec, wn] = co_await http::async_write(stream, res, kTok);
-    res = {};
-    counted.reset();
-    if (opt.access_log) {
-      beast::error_code ignored;
-      INLINKS_LOG(INFO) << "http " << stream.socket().remote_endpoint(ignored) << " "
-                        << hr.method << " " << server::RedactTarget(target) << " " << r.status
-                        << (r.api_error != 0 ? absl::StrCat(" code ", r.api_error) : "") << " "
-                        << wn << "B " << static_cast<int64_t>(seconds * 1e6) << "us "
-                        << server::DialectName(r.dialect);
-    }
-    if (wec) co_return;
-    if (!keep_alive) {
-      beast::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      co_return;
-    }
+    if (!co_await Answer(impl, stream, parser.get(), target)) co_return;
     first_request = false;
   }
   beast::error_code ignored;
