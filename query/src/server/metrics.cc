@@ -117,6 +117,9 @@ std::string Metrics::Render() const {
                rows_.load(std::memory_order_relaxed));
   AppendMetric(out, "inlinks_http_connections", "gauge", "Open client connections.",
                connections_.load(std::memory_order_relaxed));
+  AppendMetric(out, "inlinks_http_response_bytes_in_flight", "gauge",
+               "Response bytes being sent (bounded by max_response_bytes_in_flight).",
+               response_bytes_ ? static_cast<int64_t>(response_bytes_->load()) : 0);
   AppendMetric(out, "inlinks_http_connections_refused_total", "counter",
                "Connections closed at accept: their client had max_connections_per_client "
                "open, or every one of max_connections was busy.",

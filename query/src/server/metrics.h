@@ -36,6 +36,8 @@ class Metrics {
   void ProtocolError() { protocol_errors_.fetch_add(1, std::memory_order_relaxed); }
   void Timeout() { timeouts_.fetch_add(1, std::memory_order_relaxed); }
   void InternalError() { internal_errors_.fetch_add(1, std::memory_order_relaxed); }
+  // The response bytes being sent (a gauge the server keeps).
+  void SetResponseBytes(const std::atomic<size_t>* bytes) { response_bytes_ = bytes; }
 
   int64_t credits_charged() const { return credits_.load(std::memory_order_relaxed); }
   int64_t active_connections() const { return connections_.load(std::memory_order_relaxed); }
@@ -64,6 +66,7 @@ class Metrics {
   std::atomic<uint64_t> protocol_errors_{0};
   std::atomic<uint64_t> timeouts_{0};
   std::atomic<uint64_t> internal_errors_{0};
+  const std::atomic<size_t>* response_bytes_ = nullptr;
 };
 
 }  // namespace inlinks::query::server

@@ -101,7 +101,9 @@ struct Server::Impl {
         keys(db_in),
         router(engine, keys, metrics,
                server::RouterOptions{options.token_ttl, options.extra_metrics, options.add_seeds,
-                                     [this] { return db.Health(); }}) {}
+                                     [this] { return db.Health(); }}) {
+    metrics.SetResponseBytes(&response_bytes);
+  }
 
   storage::Db& db;
   ServerOptions options;
