@@ -193,6 +193,15 @@ const std::vector<OptionDef>& Options() {
        FrontierInt("max-query-params", &FO::max_query_params, 0, 100000)},
       {"max-redirects", Kind::kInt, "N", "redirect hops followed (default 5)",
        FrontierInt("max-redirects", &FO::max_redirects, 0, 100)},
+      {"max-connections-per-client", Kind::kInt, "N",
+       "API connections from one client address (default 128; 0 = no cap; raise it behind "
+       "a reverse proxy)",
+       [](DaemonConfig& c, std::string_view v) -> absl::Status {
+         absl::StatusOr<int64_t> n = ParseInt("max-connections-per-client", v, 0, 1'000'000);
+         if (!n.ok()) return n.status();
+         c.max_connections_per_client = *n;
+         return absl::OkStatus();
+       }},
       {"refresh-interval", Kind::kString, "DURATION",
        "crawl: publish newly indexed pages to queries this often (default 1s; e.g. 500ms, 5s)",
        [](DaemonConfig& c, std::string_view v) -> absl::Status {

@@ -31,6 +31,9 @@ struct DaemonConfig {
   bool help = false;
   // crawl: how often the index publishes what was crawled (refresh-interval).
   int64_t refresh_interval_ms = 1000;
+  // The API's open connections from one client address
+  // (query::ServerOptions::max_connections_per_client); 0 = no cap.
+  int64_t max_connections_per_client = 128;
   crawler::CrawlerOptions crawl;
 };
 

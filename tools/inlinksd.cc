@@ -188,7 +188,7 @@ int Fail(const absl::Status& s, const std::string& dir) {
 // keys it has: no default key is created.
 absl::StatusOr<std::unique_ptr<inlinks::query::Server>> StartServer(
     inlinks::storage::Db& db, const std::string& dir, const std::string& listen,
-    const inlinks::query::GeoDb* geo,
+    int64_t max_connections_per_client, const inlinks::query::GeoDb* geo,
     std::function<std::string()> extra_metrics,
     std::function<absl::StatusOr<size_t>(const std::vector<std::string>&)> add_seeds) {
   absl::StatusOr<std::pair<std::string, uint16_t>> where = SplitListen(listen);
@@ -197,6 +197,9 @@ absl::StatusOr<std::unique_ptr<inlinks::query::Server>> StartServer(
   options.address = where->first;
   options.port = where->second;
   options.access_log = true;
+  options.max_connections_per_client = max_connections_per_client > 0
+                                           ? static_cast<size_t>(max_connections_per_client)
+                                           : SIZE_MAX;
   options.geo = geo;
   options.extra_metrics = std::move(extra_metrics);
   options.add_seeds = std::move(add_seeds);
@@ -342,7 +345,8 @@ int Serve(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoD
   absl::StatusOr<std::unique_ptr<inlinks::storage::Db>> db = OpenToServe(config.db);
   if (!db.ok()) return Fail(db.status(), config.db);
   absl::StatusOr<std::unique_ptr<inlinks::query::Server>> server =
-      StartServer(**db, config.db, config.listen, geo, nullptr, nullptr);
+      StartServer(**db, config.db, config.listen, config.max_connections_per_client, geo, nullptr,
+                  nullptr);
   if (!server.ok()) return Fail(server.status(), config.db);
   sigset_t signals = HandledSignals();
   for (;;) {
@@ -399,7 +403,7 @@ int Crawl(const inlinks::tools::DaemonConfig& config, const inlinks::query::GeoD
   std::unique_ptr<inlinks::query::Server> server;
   if (!config.serve.empty()) {
     absl::StatusOr<std::unique_ptr<inlinks::query::Server>> started =
-        StartServer(**db, config.db, config.serve, geo, [&c, &indexer, &db] { return CrawlerMetrics(c, **indexer, **db); },
+        StartServer(**db, config.db, config.serve, config.max_connections_per_client, geo, [&c, &indexer, &db] { return CrawlerMetrics(c, **indexer, **db); },
                     [&c](const std::vector<std::string>& seeds) -> absl::StatusOr<size_t> {
                       // Seeds added at run time; like the seed file, entries
                       // that are not URLs are reported, the rest queued.

@@ -321,6 +321,9 @@ struct Fetcher::Impl {
     co_return boost::system::error_code();
   }
 
+  // The largest Content-Length a cut fetch accepts (it reads `cut` bytes).
+  static constexpr size_t kMaxCutContentLength = 64 << 20;
+
   template <class Stream>
   asio::awaitable<FetchResult> Exchange(Stream& stream, Connection& conn, const core::Url& url,
                                         size_t cut, bool* keep_alive, bool* nothing_received) {
@@ -333,7 +336,8 @@ struct Fetcher::Impl {
     req.set(http::field::user_agent, options.user_agent);
     req.set(http::field::accept,
             "text/html,application/xhtml+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5");
-    req.set(http::field::accept_encoding, "gzip, deflate, br");
+    // A cut body is read as sent: a cut compressed stream cannot be decoded.
+    req.set(http::field::accept_encoding, cut > 0 ? "identity" : "gzip, deflate, br");
     req.set(http::field::connection, "keep-alive");
 
     beast::tcp_stream& lowest = conn.lowest();
@@ -346,11 +350,10 @@ struct Fetcher::Impl {
     http::response_parser<http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(
         std::min<size_t>(options.max_header_bytes, std::numeric_limits<uint32_t>::max())));
-    if (cut > 0) {
-      parser.body_limit(boost::none);  // cut at `cut` instead
-    } else {
-      parser.body_limit(options.max_body_bytes);
-    }
+    // A cut fetch reads only `cut` bytes, but the parser reserves the whole
+    // Content-Length first: that stays bounded (a larger one fails at once).
+    parser.body_limit(cut > 0 ? std::max<size_t>(options.max_body_bytes, kMaxCutContentLength)
+                              : options.max_body_bytes);
     FetchResult r;
     {
       auto [ec, n] = co_await http::async_read_header(stream, conn.buffer, parser, kToken);

@@ -50,8 +50,9 @@ class Fetcher {
 
   // GETs `url`, reusing an idle kept-alive connection to its origin when
   // there is one (a stale one is replaced transparently). With
-  // `keep_first_bytes` > 0 a longer body (as received) is cut there and
-  // marked `truncated` instead of failing with kBodyTooLarge.
+  // `keep_first_bytes` > 0 the request asks for no content coding and a
+  // longer body is cut there and marked `truncated` instead of failing with
+  // kBodyTooLarge (a Content-Length above 64 MiB still fails at once).
   boost::asio::awaitable<FetchResult> Get(core::Url url, size_t keep_first_bytes = 0);
 
   // The addresses `host` resolves to (overrides, cache, then DNS), before

@@ -256,6 +256,17 @@ struct Frontier::Impl {
   }
 
   // Writes `st` and applies it to memory.
+  // A page given up on (unreachable, robots.txt, attempts spent) is tried
+  // again a re-crawl interval later, like a fetched one: stages its 'f'
+  // record in `batch`; true when staged (pages only).
+  bool StageRetryLater(storage::Batch& batch, const Entry& e, int64_t now_ms)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (e.kind != EntryKind::kPage) return false;
+    batch.Put(Family::kFrontier, ScheduleKey(kFetchedTag, now_ms, next_seq++),
+              EncodeEntry(Entry{e.depth, e.kind, 0, 0, e.url}));
+    return true;
+  }
+
   // Stages the move of the re-crawl records below `end` (one tag's range)
   // into their host queues, at most 10,000 in all; `moved` counts them.
   absl::Status StageDue(Staging& st, const std::string& end, size_t& moved)
@@ -485,7 +496,10 @@ absl::Status Frontier::Drop(const Lease& lease, int64_t now_ms, int64_t delay_ms
   absl::MutexLock lock(&m.mu);
   storage::Batch batch(m.db);
   batch.Delete(Family::kFrontier, QueueKey(lease.host, lease.seq));
+  const bool again = m.StageRetryLater(batch, Entry{lease.depth, lease.kind, 0, 0, lease.url},
+                                       now_ms);
   RETURN_IF_ERROR(m.db.Write(batch));
+  if (again) ++m.scheduled;
   m.Release(lease, now_ms, delay_ms);
   return absl::OkStatus();
 }
@@ -497,6 +511,8 @@ absl::StatusOr<size_t> Frontier::DropHost(const Lease& lease, int64_t now_ms,
   storage::Batch batch(m.db);
   batch.Delete(Family::kFrontier, QueueKey(lease.host, lease.seq));
   size_t dropped = 1;
+  size_t again =
+      m.StageRetryLater(batch, Entry{lease.depth, lease.kind, 0, 0, lease.url}, now_ms);
   auto it = m.host_ids.find(lease.host);
   if (it != m.host_ids.end()) {
     Impl::Host& h = m.hosts[it->second];
@@ -505,6 +521,8 @@ absl::StatusOr<size_t> Frontier::DropHost(const Lease& lease, int64_t now_ms,
         Family::kFrontier, core::KeyRange{prefix, core::PrefixSuccessor(prefix)});
     for (scan->Seek(QueueKey(h.key, h.cursor)); scan->Valid(); scan->Next()) {
       batch.Delete(Family::kFrontier, scan->key());
+      ASSIGN_OR_RETURN(Entry e, DecodeEntry(scan->value()));
+      again += m.StageRetryLater(batch, e, now_ms);
       ++dropped;
     }
     RETURN_IF_ERROR(scan->status());
@@ -514,6 +532,7 @@ absl::StatusOr<size_t> Frontier::DropHost(const Lease& lease, int64_t now_ms,
   } else {
     RETURN_IF_ERROR(m.db.Write(batch));
   }
+  m.scheduled += again;
   m.Release(lease, now_ms, delay_ms);
   return dropped;
 }

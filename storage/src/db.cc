@@ -99,7 +99,8 @@ absl::Status OpenError(const rocksdb::Status& s, const std::string& dir, bool ex
                         s.ToString().find("lock hold by") != std::string::npos)) {
     // Another process (a running inlinksd) holds the database.
     return absl::UnavailableError(absl::StrCat(
-        "'", dir, "' is in use by another process (a running inlinksd?): the read-only "
+        "'", dir, "' is in use (by another process, a running inlinksd?, or already open "
+        "in this one): the read-only "
         "commands (backlinks, stats, trend, new, lost, check) work beside it; stop it for this "
         "one (", s.ToString(), ")"));
   }

@@ -325,6 +325,30 @@ TEST_F(FrontierTest, PageFetchedWithoutIntervalIsDueUnderALaterOne) {
   EXPECT_EQ(frontier_->stats().scheduled, 1u);
 }
 
+// A page given up on is not forgotten: it is tried again a re-crawl
+// interval later, as a fetched one is (a host down during a run).
+TEST_F(FrontierTest, DroppedPagesComeBackAfterTheInterval) {
+  FrontierOptions o;
+  o.recrawl_interval_ms = 1000;
+  Reopen(o);
+  ASSERT_THAT(frontier_->AddSeeds({"a.com", "b.com"}), IsOk());
+  std::optional<Lease> a = Next(0);
+  ASSERT_TRUE(a);
+  ASSERT_THAT(frontier_->Drop(*a, 5000, 0), IsOk());
+  std::optional<Lease> b = Next(0);
+  ASSERT_TRUE(b);
+  absl::StatusOr<size_t> dropped = frontier_->DropHost(*b, 5000, 0);
+  ASSERT_THAT(dropped, IsOk());
+  EXPECT_TRUE(frontier_->Idle());
+  EXPECT_EQ(frontier_->stats().scheduled, 2u);
+  absl::StatusOr<size_t> moved = frontier_->PromoteDue(5999);
+  ASSERT_THAT(moved, IsOk());
+  EXPECT_EQ(*moved, 0u);
+  moved = frontier_->PromoteDue(6000);
+  ASSERT_THAT(moved, IsOk());
+  EXPECT_EQ(*moved, 2u);
+}
+
 TEST(FrontierTraps, HostQueueKeyKeepsNonDefaultPorts) {
   absl::StatusOr<core::Url> u = core::ParseUrl("http://a.com:8080/x");
   ASSERT_THAT(u, IsOk());

@@ -104,6 +104,7 @@ TEST(Params, RedactTargetHidesEverySecret) {
   EXPECT_EQ(RedactTarget("/v1/backlinks/id." + secret + "?target=x&y=" + secret + "&z=1"),
             "/v1/backlinks/REDACTED?target=x&y=REDACTED&z=1");
   EXPECT_EQ(RedactTarget("/v1/x?" + secret.substr(1) + "%61"), "/v1/x?REDACTED");
+  EXPECT_EQ(RedactTarget("/v1/x?y=" + secret.substr(1) + "%2561"), "/v1/x?y=REDACTED");
   EXPECT_EQ(RedactTarget("/v1/x?target=" + secret.substr(1)),
             "/v1/x?target=" + secret.substr(1));
   // A key segment holding '=' is still the key position.

@@ -1155,7 +1155,7 @@ TEST_F(DbTest, SecondOpenWhileOpenIsUnavailable) {
   EXPECT_THAT(OpenDb(), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("lock")));
   // It says what to do (issue 17: `inlinks rank` beside a running daemon).
   EXPECT_THAT(OpenDb(), StatusIs(absl::StatusCode::kUnavailable,
-                                 HasSubstr("in use by another process (a running inlinksd?)")));
+                                 HasSubstr("is in use (by another process, a running inlinksd?")));
   // Read-only opens take no lock and are allowed beside the writer.
   Batch b(*db);
   b.Put(Family::kLinks, "k", "v");

@@ -13,6 +13,7 @@
 // An unknown key answers 2 whatever the other parameters hold.
 //
 // Thread safety: see router.h.
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -199,7 +200,10 @@ HttpResponse Router::HandleDomain(const HttpRequest& request, Target target) con
     Envelope e;
     e.xml = xml;
     e.result_count = 1;
-    int64_t amount = key->credits + key->credits_used;
+    int64_t amount = 0;  // saturates: balances go up to INT64_MAX
+    if (__builtin_add_overflow(key->credits, key->credits_used, &amount)) {
+      amount = std::numeric_limits<int64_t>::max();
+    }
     if (xml) {
       e.result += "<creditstate>";
       AppendXmlNumber("creditamount", amount, e.result);

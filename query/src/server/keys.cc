@@ -346,10 +346,13 @@ absl::StatusOr<int64_t> KeyStore::Credit(std::string_view id, int64_t delta) {
   ASSIGN_OR_RETURN(const Record* r, LoadLocked(id));
   ApiKey k = r->key;
   int64_t balance = 0;
-  if (__builtin_add_overflow(k.credits, delta, &balance) && delta > 0) {
-    return absl::InvalidArgumentError("the balance " + std::to_string(k.credits) + " + " +
-                                      std::to_string(delta) + " would exceed " +
-                                      std::to_string(std::numeric_limits<int64_t>::max()));
+  if (__builtin_add_overflow(k.credits, delta, &balance)) {
+    if (delta > 0) {
+      return absl::InvalidArgumentError("the balance " + std::to_string(k.credits) + " + " +
+                                        std::to_string(delta) + " would exceed " +
+                                        std::to_string(std::numeric_limits<int64_t>::max()));
+    }
+    balance = 0;
   }
   k.credits = std::max<int64_t>(0, balance);  // removing more than there is leaves 0
   RETURN_IF_ERROR(Store(k, r->salt, r->hash));
@@ -410,11 +413,15 @@ absl::StatusOr<ChargeResult> KeyStore::Charge(std::string_view id, int64_t rows)
   k.calls = SaturatingAdd(k.calls, 1);
   result.balance = k.credits;
   dirty_.insert(k.id);
-  if (std::chrono::steady_clock::now() - last_flush_ >= kBalanceWriteInterval) {
+  // A read-only database (inlinksd serve on a full disk) keeps the charges
+  // in memory only; it said so when it opened.
+  if (!db_.read_only() &&
+      std::chrono::steady_clock::now() - last_flush_ >= kBalanceWriteInterval) {
     // The charge stands in memory either way; a failed write is retried
-    // with the next batch.
+    // a minute later (one warning a minute, not one per request).
     absl::Status written = WriteLocked(nullptr);
     if (!written.ok()) {
+      last_flush_ = std::chrono::steady_clock::now() + std::chrono::seconds(60);
       INLINKS_LOG(WARNING) << "API key balances not saved yet: " << written;
     }
   }

@@ -38,10 +38,18 @@ bool IsSecretName(std::string_view decoded_name) {
 // True when `raw` (percent-encoded) holds something shaped like a key's
 // secret or a bearer token once decoded: 32 or more hex digits in a row.
 bool HoldsSecret(std::string_view raw) {
-  int run = 0;
-  for (char c : PercentDecode(raw, true)) {
-    run = HexValue(c) >= 0 ? run + 1 : 0;
-    if (run >= 32) return true;
+  // Decoded until nothing changes (at most 4 times): a secret encoded twice
+  // is still one.
+  std::string text(raw);
+  for (int round = 0; round < 4; ++round) {
+    int run = 0;
+    for (char c : text) {
+      run = HexValue(c) >= 0 ? run + 1 : 0;
+      if (run >= 32) return true;
+    }
+    std::string decoded = PercentDecode(text, true);
+    if (decoded == text) break;
+    text = std::move(decoded);
   }
   return false;
 }

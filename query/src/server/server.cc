@@ -251,10 +251,11 @@ bool HasBareLf(const beast::flat_buffer& buffer) {
 }
 
 // Reads the request body into `parser`. Beast waits for a CRLF that a chunk
-// line ended by a bare LF never sends (until the read timeout): whenever it
-// stops for more data, what it left unparsed is framing (a chunk-size line,
-// the CRLF after the data, trailers), so a bare LF there fails at once with
-// http::error::bad_line_ending (RFC 9112 sections 2.2 and 7.1).
+// line ended by a bare LF never sends (until the read timeout), so a chunked
+// body is fed to the parser here: each time it needs more, what it left
+// unparsed is framing (a chunk-size line, the CRLF after the data, trailers;
+// eager parsing consumes chunk data as it comes), and a bare LF there fails
+// at once with http::error::bad_line_ending (RFC 9112 sections 2.2, 7.1).
 template <class Parser>
 net::awaitable<beast::error_code> ReadBody(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                            Parser& parser) {
@@ -262,12 +263,17 @@ net::awaitable<beast::error_code> ReadBody(beast::tcp_stream& stream, beast::fla
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTok);
     co_return ec;
   }
-  while (!parser.is_done()) {
+  parser.eager(true);
+  for (;;) {
+    beast::error_code ec;
+    buffer.consume(parser.put(buffer.data(), ec));
+    if (parser.is_done()) co_return beast::error_code();
+    if (ec && ec != http::error::need_more) co_return ec;
     if (HasBareLf(buffer)) co_return http::error::bad_line_ending;
-    auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, kTok);
-    if (ec) co_return ec;
+    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTok);
+    if (rec) co_return rec;
+    buffer.commit(n);
   }
-  co_return beast::error_code();
 }
 
 // The request target in origin form; absolute-form ("http://host/p?q",
@@ -355,7 +361,9 @@ net::awaitable<bool> ReceiveBody(Impl* impl, beast::tcp_stream& stream,
 net::awaitable<bool> Answer(Impl* impl, beast::tcp_stream& stream,
                             http::request<http::string_body>& req, std::string_view target) {
   const ServerOptions& opt = impl->options;
-  if (!co_await WaitForResponseRoom(impl, opt.write_timeout)) {
+  // /healthz and /metrics answer whatever slow readers hold.
+  const bool operational = target == "/healthz" || target == "/metrics";
+  if (!operational && !co_await WaitForResponseRoom(impl, opt.write_timeout)) {
     co_await FailRequest(impl, stream, target, 503, "server busy: too many responses pending");
     co_return false;
   }
@@ -514,7 +522,14 @@ net::awaitable<void> RunSession(Impl* impl, std::shared_ptr<Session> session) {
 bool ShedIdle(Impl* impl) {
   for (auto& [id, s] : impl->sessions) {
     if (!s->idle.load() || s->shed.exchange(true)) continue;
+    // Decided again on the session's own thread: a request may have begun
+    // meanwhile, and is then answered (the server is over by one until a
+    // connection closes).
     net::post(s->stream.get_executor(), [s = s] {
+      if (!s->idle.load()) {
+        s->shed = false;
+        return;
+      }
       beast::error_code ignored;
       s->stream.socket().close(ignored);
     });

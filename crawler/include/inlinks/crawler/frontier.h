@@ -142,13 +142,15 @@ class Frontier {
   // its host's queue with attempts + 1, and the host waits until
   // `now_ms + delay_ms`.
   absl::Status Retry(const Lease& lease, int64_t now_ms, int64_t delay_ms);
-  // Gives up on the lease (no re-crawl scheduled); the host waits until
+  // Gives up on the lease for now: a page is tried again a re-crawl
+  // interval later (PromoteDue), like a fetched one. The host waits until
   // `now_ms + delay_ms`.
   absl::Status Drop(const Lease& lease, int64_t now_ms, int64_t delay_ms);
 
   // Gives up on the lease and on every URL still queued for its host (the
   // host cannot be reached at all); returns how many URLs were dropped,
-  // the lease included. The host waits until `now_ms + delay_ms`; URLs
+  // the lease included. Their pages are tried again a re-crawl interval
+  // later, as Drop's. The host waits until `now_ms + delay_ms`; URLs
   // found for it later are queued as usual.
   absl::StatusOr<size_t> DropHost(const Lease& lease, int64_t now_ms, int64_t delay_ms);
 
