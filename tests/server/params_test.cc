@@ -105,6 +105,8 @@ TEST(Params, RedactTargetHidesEverySecret) {
             "/v1/backlinks/REDACTED?target=x&y=REDACTED&z=1");
   EXPECT_EQ(RedactTarget("/v1/x?" + secret.substr(1) + "%61"), "/v1/x?REDACTED");
   EXPECT_EQ(RedactTarget("/v1/x?y=" + secret.substr(1) + "%2561"), "/v1/x?y=REDACTED");
+  // In a parameter's name (found by request_fuzzer).
+  EXPECT_EQ(RedactTarget("/v1/x?t" + secret + "arget=a&key=b"), "/v1/x?REDACTED&key=REDACTED");
   EXPECT_EQ(RedactTarget("/v1/x?target=" + secret.substr(1)),
             "/v1/x?target=" + secret.substr(1));
   // A key segment holding '=' is still the key position.

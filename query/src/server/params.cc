@@ -65,7 +65,10 @@ std::string RedactQuery(std::string_view query) {
     const bool secret_name =
         eq != std::string_view::npos && IsSecretName(PercentDecode(pair.substr(0, eq), true));
     if ((secret_name && eq + 1 < pair.size()) || HoldsSecret(pair)) {
-      if (eq != std::string_view::npos) out.append(pair.substr(0, eq + 1));
+      // The name is kept unless it holds the secret itself.
+      if (eq != std::string_view::npos && !HoldsSecret(pair.substr(0, eq))) {
+        out.append(pair.substr(0, eq + 1));
+      }
       out.append("REDACTED");
     } else {
       out.append(pair);
