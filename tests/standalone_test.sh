@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when the repository leans on something outside it (issue 21): a
-# tracked file pointing at ../shared (the workspace folder a clone does not
+# tracked file pointing at the workspace folder beside the clone (which a clone does not
 # have), or third-party test data read from outside the source tree.
 # Usage: standalone_test.sh SOURCE_DIR TESTDATA_DIR
 set -uo pipefail
@@ -13,7 +13,7 @@ else
   refs=$(grep -rn -I --exclude-dir='build*' --exclude=standalone_test.sh -e '\.\./shared' "$root")
 fi
 if [[ -n "$refs" ]]; then
-  echo "files pointing outside the repository (../shared):"
+  echo "files pointing outside the repository (the shared workspace folder):"
   echo "$refs"
   status=1
 fi
